@@ -1,0 +1,197 @@
+"""Load the rule files in ``figcheck/rules/*.toml`` and compile their patterns.
+
+Every rule file may declare three things, all of them data the engine reads:
+
+``[lists]``
+    word lists; each becomes a fragment ``{name}`` that matches any of its words
+    (escaped, longest first, so that ``more than`` wins over ``more``).
+``[fragments]``
+    regular-expression pieces that may refer to lists and to other fragments
+    with ``{name}``.
+``[[rule]]``
+    one rule: a stable ``id``, an optional ``pattern`` (fragments resolved), inline
+    ``examples`` and ``counterexamples`` that ``tests/test_rules.py`` runs, and any
+    further keys, which are data for the module that owns the rule file.
+
+Lists and fragments share one namespace across all files, so ``{month}`` from
+``dates.toml`` can be used in ``exclusions.toml``. A user may add a directory of
+extra rule files (``rule_dirs``); their lists extend the built-in ones.
+"""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import regex
+
+#: Upper bound for one regex call over article text; a pathological article
+#: raises ``TimeoutError`` instead of hanging the batch.
+REGEX_TIMEOUT_SECONDS = 1.0
+
+_REFERENCE = regex.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_RESERVED_KEYS = {"id", "pattern", "examples", "counterexamples", "note"}
+
+
+class RuleError(ValueError):
+    """A rule file is malformed: the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a rule file; ``data`` holds the keys the engine reads."""
+
+    id: str
+    file: str
+    pattern: str | None
+    examples: tuple[str, ...]
+    counterexamples: tuple[str, ...]
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+@dataclass
+class RuleBook:
+    """All rule files, their fragments resolved, keyed by file stem."""
+
+    files: dict[str, dict[str, Any]]
+    fragments: dict[str, str]
+    lists: dict[str, list[str]]
+    rules: dict[str, list[Rule]]
+    version: str
+
+    def of(self, stem: str) -> list[Rule]:
+        """The rules of one file (``qualifiers`` for ``qualifiers.toml``)."""
+        return self.rules.get(stem, [])
+
+    def table(self, stem: str, key: str) -> Any:
+        """A top-level table of a rule file other than lists/fragments/rule."""
+        return self.files.get(stem, {}).get(key, {})
+
+    def expand(self, pattern: str) -> str:
+        """Resolve ``{name}`` references against lists and fragments."""
+        return _expand(pattern, self.fragments, ())
+
+    def compile(self, pattern: str, flags: int = 0) -> regex.Pattern:
+        return _compile(self.expand(pattern), flags)
+
+    def all_rules(self) -> Iterable[Rule]:
+        for stem in sorted(self.rules):
+            yield from self.rules[stem]
+
+
+@lru_cache(maxsize=4096)
+def _compile(pattern: str, flags: int) -> regex.Pattern:
+    return regex.compile(pattern, flags)
+
+
+def list_alternation(words: Iterable[str]) -> str:
+    """An alternation matching any word, longest first, spaces as ``\\s+``."""
+    unique = sorted(set(words), key=lambda w: (-len(w), w))
+    parts = [r"\s+".join(regex.escape(piece) for piece in w.split()) for w in unique]
+    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+
+
+def _expand(pattern: str, fragments: dict[str, str], stack: tuple[str, ...]) -> str:
+    def replace(match: regex.Match) -> str:
+        name = match.group(1)
+        if name not in fragments:
+            # Quantifiers such as {2} or {1,3} never match the name pattern, so an
+            # unknown lower-case name is a typo in a rule file.
+            raise RuleError(f"unknown fragment {{{name}}} in pattern {pattern!r}")
+        if name in stack:
+            raise RuleError(f"fragment {{{name}}} refers to itself through {' -> '.join(stack)}")
+        return "(?:" + _expand(fragments[name], fragments, stack + (name,)) + ")"
+
+    return _REFERENCE.sub(replace, pattern)
+
+
+def _rule_files(extra_dirs: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    found: list[tuple[str, bytes]] = []
+    package_dir = resources.files("figcheck") / "rules"
+    for entry in sorted(package_dir.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            found.append((entry.name, entry.read_bytes()))
+    for extra in extra_dirs:
+        for path in sorted(Path(extra).glob("*.toml")):
+            found.append((f"{extra}/{path.name}", path.read_bytes()))
+    return found
+
+
+@lru_cache(maxsize=8)
+def load(extra_dirs: tuple[str, ...] = ()) -> RuleBook:
+    """Read every rule file; the result is cached, rule files being read-only data."""
+    files: dict[str, dict[str, Any]] = {}
+    lists: dict[str, list[str]] = {}
+    raw_fragments: dict[str, str] = {}
+    digest = hashlib.sha256()
+    sources = _rule_files(extra_dirs)
+    for name, data in sources:
+        digest.update(name.encode() + b"\0" + data + b"\0")
+        try:
+            parsed = tomllib.loads(data.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{name}: {exc}") from exc
+        stem = Path(name).stem
+        if stem in files:
+            _merge_user_file(files[stem], parsed)
+        else:
+            files[stem] = parsed
+        for list_name, words in parsed.get("lists", {}).items():
+            lists.setdefault(list_name, []).extend(words)
+        for frag_name, text in parsed.get("fragments", {}).items():
+            if frag_name in raw_fragments and raw_fragments[frag_name] != text:
+                raise RuleError(f"{name}: fragment {frag_name!r} is defined twice")
+            raw_fragments[frag_name] = text
+    fragments = dict(raw_fragments)
+    for list_name, words in lists.items():
+        if list_name in fragments:
+            raise RuleError(f"{list_name!r} is both a list and a fragment")
+        fragments[list_name] = list_alternation(words)
+
+    rules: dict[str, list[Rule]] = {}
+    seen: set[str] = set()
+    for stem, parsed in files.items():
+        for raw in parsed.get("rule", []):
+            rule_id = raw.get("id")
+            if not rule_id:
+                raise RuleError(f"{stem}.toml: a rule has no id: {raw!r}")
+            if rule_id in seen:
+                raise RuleError(f"{stem}.toml: rule id {rule_id} is used twice")
+            seen.add(rule_id)
+            pattern = raw.get("pattern")
+            if pattern is not None:
+                pattern = _expand(pattern, fragments, ())
+            rules.setdefault(stem, []).append(Rule(
+                id=rule_id,
+                file=f"{stem}.toml",
+                pattern=pattern,
+                examples=tuple(raw.get("examples", ())),
+                counterexamples=tuple(raw.get("counterexamples", ())),
+                data={k: v for k, v in raw.items() if k not in _RESERVED_KEYS},
+            ))
+    return RuleBook(files=files, fragments=fragments, lists=lists, rules=rules,
+                    version=digest.hexdigest()[:16])
+
+
+def _merge_user_file(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    """A user's file of the same stem adds rules and table entries to the built-in one."""
+    for key, value in extra.items():
+        if key == "rule":
+            base.setdefault("rule", []).extend(value)
+        elif isinstance(value, dict):
+            merged = dict(base.get(key, {}))
+            for sub_key, sub_value in value.items():
+                if isinstance(sub_value, list) and isinstance(merged.get(sub_key), list):
+                    merged[sub_key] = merged[sub_key] + sub_value
+                else:
+                    merged[sub_key] = sub_value
+            base[key] = merged
+        else:
+            base[key] = value
