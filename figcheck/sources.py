@@ -1,0 +1,535 @@
+"""Read a batch of articles: ``.txt``/``.md`` files and ``.jsonl`` files, from files or folders.
+
+What this module owns:
+
+* finding the files (folders recursively, sorted by relative path, so a batch reads the
+  same way on every machine whatever order the file system lists it in);
+* decoding bytes to text (UTF-8 with or without BOM, UTF-16/32 with BOM, else
+  Windows-1252) and refusing what is not text, with a reason (:class:`Skipped`);
+* the ``.txt`` layout: an optional first line `` date YYYY-MM-DD`` (the article may
+  continue on that line), then optional ``source:``/``url:``/``title:`` header lines up
+  to the first blank line;
+* the ``.jsonl`` layout: one article per line;
+* the outlet when no header names it, from the cues in ``rules/sources.toml``, and the
+  publication date when none is given, from :func:`figcheck.dates.infer_published`.
+
+One bad file or line never stops a batch: it becomes a :class:`Skipped` with a reason.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import os
+import stat
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Iterable, Iterator
+
+import regex
+
+from figcheck import dates, rules
+from figcheck.article import Article, Batch, Skipped
+
+TEXT_SUFFIXES = (".txt", ".md")
+JSONL_SUFFIX = ".jsonl"
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + (JSONL_SUFFIX,)
+DEFAULT_MAX_BYTES = 10_000_000
+
+#: Keys of a JSONL record that may hold the article, in order of preference.
+JSONL_TEXT_KEYS = ("text", "body", "content")
+JSONL_DATE_KEYS = ("published", "date")
+#: Keys that mark a JSONL record as a row of a figcheck table (claims, discrepancies) or of
+#: a gold file, not an article: such a file beside the articles is passed over with a reason.
+TABLE_ROW_KEYS = (frozenset({"sentence", "value"}), frozenset({"claim_a", "claim_b"}))
+#: Documentation files that sit beside articles in a folder (README.md) are not articles.
+NOT_ARTICLE_STEMS = frozenset({"readme", "license", "licence", "changelog", "contributing"})
+
+# A title line is a headline: short, and not ending like a sentence.
+_TITLE_MAX_CHARS = 200
+_SENTENCE_END = ".!?:;,…"
+_CLOSING_MARKS = "\"'”’»)]"
+
+# Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Text in a legacy code page has no control characters other than white space; bytes that
+# decode as Windows-1252 but contain these are binary data.
+_CONTROL_CHARACTER = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_BINARY_SNIFF_BYTES = 8192
+
+_DATE_LINE = regex.compile(r"[ \t]*date:?[ \t]+(?P<date>\d{4}-\d{2}-\d{2})(?![\d-])[ \t]*",
+                           regex.IGNORECASE)
+_HEADER_LINE = regex.compile(
+    r"(?P<key>source|url|title|date|published)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$",
+    regex.IGNORECASE)
+_DATE_VALUE = regex.compile(r"\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?\s*")
+_MARKDOWN_HEADING = regex.compile(r"#{1,6}[ \t]+")
+
+
+class UnreadableError(Exception):
+    """A file or record that cannot be read as an article; ``str(error)`` is the reason."""
+
+
+def read_batch(paths: str | os.PathLike | Iterable[str | os.PathLike],
+               max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
+    """Read every article under ``paths`` (files or folders) into a :class:`Batch`.
+
+    Folders are searched recursively for ``.txt``, ``.md`` and ``.jsonl`` files; other
+    files, names starting with a dot and documentation such as ``README.md`` are passed
+    over. A file named explicitly with another extension is skipped with a reason, and so
+    is a ``.jsonl`` file of table rows (a claims table, a gold file) rather than articles.
+    Articles come in the order of ``paths``, each folder's files sorted by their relative
+    path. A file or JSONL line larger than ``max_bytes`` is skipped. A ``doc`` already used in the batch gets ``#2``, ``#3``...
+    so that every article has its own.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    batch = Batch()
+    seen_files: set[str] = set()
+    for path, doc in _find_files([os.fspath(p) for p in paths], batch.skipped):
+        real = os.path.realpath(path)
+        if real in seen_files:
+            continue
+        seen_files.add(real)
+        if path.lower().endswith(JSONL_SUFFIX):
+            _read_jsonl(path, doc, max_bytes, batch)
+        else:
+            _read_text_file(path, doc, max_bytes, batch)
+    _make_docs_unique(batch.articles)
+    return batch
+
+
+def explain(text: str) -> set[str]:
+    """The ids of the ``sources.toml`` rules that find an outlet in ``text``.
+
+    >>> sorted(explain("According to Censor.NET, Rutte wrote about this on X."))
+    ['SRC-ACCORDING-TO']
+    """
+    return {rule_id for rule_id, _rank, _start, _outlet in _outlet_cues(text)}
+
+
+def find_outlet(text: str) -> str | None:
+    """The outlet that the cues in ``text`` name, canonically spelt, or None.
+
+    The cue of lowest rank wins (a cue naming the publisher before a reporting cue),
+    then the earliest one.
+
+    >>> find_outlet("(MENAFN- UkrinForm) expects to hear a report, an Ukrinform correspondent reports.")
+    'Ukrinform'
+    >>> find_outlet("NATO has no information. Mark Rutte, Censor.NET reports with reference to Ukrinform.")
+    'Censor.NET'
+    """
+    cues = _outlet_cues(text)
+    if not cues:
+        return None
+    _rule_id, _rank, _start, outlet = min(cues, key=lambda cue: (cue[1], cue[2]))
+    return canonical_outlet(outlet)
+
+
+def canonical_outlet(name: str) -> str:
+    """One spelling per outlet, from the ``[outlets]`` table of ``sources.toml``.
+
+    >>> canonical_outlet("UkrinForm")
+    'Ukrinform'
+    >>> canonical_outlet("Kyiv Post")
+    'Kyiv Post'
+    """
+    cleaned = " ".join(name.split())
+    return _outlet_spellings().get(cleaned.casefold(), cleaned)
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a text file to text, or :class:`UnreadableError` saying why they are not text.
+
+    A byte-order mark selects UTF-8, UTF-16 or UTF-32 and is not part of the text (so that
+    offsets count from the first character after it); without one, UTF-8 is tried, then
+    Windows-1252.
+
+    >>> decode(b"\\xef\\xbb\\xbfcaf\\xc3\\xa9")
+    'café'
+    >>> decode(b"caf\\xe9 \\x93quoted\\x94")
+    'café “quoted”'
+    """
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableError(f"not valid {encoding.upper().removesuffix('-SIG')} "
+                                      f"after its byte-order mark (byte {exc.start})") from None
+            if "\x00" in text:
+                raise UnreadableError("binary file (contains NUL characters)")
+            return text
+    if b"\x00" in data:
+        raise UnreadableError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise UnreadableError("not text: neither UTF-8, UTF-16 nor Windows-1252") from None
+    if _CONTROL_CHARACTER.search(text):
+        raise UnreadableError("binary file (not UTF-8, and has control characters)")
+    return text
+
+
+def parse_text_article(doc: str, text: str, path: str | None = None) -> Article:
+    """An :class:`Article` from the decoded content of a ``.txt``/``.md`` file.
+
+    ``text`` stays whole (offsets refer to the file); the `` date`` line and the header
+    lines set ``published``, ``source``, ``url`` and ``title``, and ``body_start`` points
+    where the article begins. Without a ``title:`` header, a first body line that reads
+    as a headline is the title (and stays part of the body). Raises
+    :class:`UnreadableError` when there is no article text or a stated date is not a date.
+
+    >>> article = parse_text_article("a.txt", " date 2024-10-22 (MENAFN- UkrinForm) expects")
+    >>> article.published, article.body, article.source
+    (datetime.date(2024, 10, 22), '(MENAFN- UkrinForm) expects', 'Ukrinform')
+    """
+    headers: dict[str, str] = {}
+    published: dt.date | None = None
+    first_line_end = _line_end(text, 0)
+    date_line = _DATE_LINE.match(text, 0, first_line_end, timeout=rules.REGEX_TIMEOUT_SECONDS)
+    if date_line:
+        published = _parse_date(date_line["date"], "date line")
+    if date_line and text[date_line.end():first_line_end].strip():
+        body_start = date_line.end()
+    else:
+        position = first_line_end + 1 if date_line else 0
+        while position < len(text):
+            line_end = _line_end(text, position)
+            header = _HEADER_LINE.match(text, position, line_end,
+                                        timeout=rules.REGEX_TIMEOUT_SECONDS)
+            if not header:
+                break
+            headers.setdefault(header["key"].lower(), header["value"])
+            position = line_end + 1
+        body_start = _skip_whitespace(text, position)
+    if body_start >= len(text):
+        raise UnreadableError("no article text after the header lines")
+
+    for key in ("published", "date"):
+        if published is None and headers.get(key):
+            published = _parse_date(headers[key], f"{key}: header")
+    article = Article(
+        doc=doc,
+        text=text,
+        body_start=body_start,
+        url=headers.get("url") or None,
+        title=headers.get("title") or _headline(text, body_start),
+        published=published,
+        path=path,
+    )
+    _complete(article, headers.get("source"))
+    return article
+
+
+# --- finding files -------------------------------------------------------------------------
+
+def _find_files(paths: list[str], skipped: list[Skipped]) -> Iterator[tuple[str, str]]:
+    """(path to open, doc) of every article file, in batch order; misses go to ``skipped``."""
+    for given in paths:
+        if os.path.isdir(given):
+            yield from _find_in_folder(given, skipped)
+        elif not os.path.lexists(given):
+            skipped.append(Skipped(given, "no such file or directory"))
+        elif not given.lower().endswith(ARTICLE_SUFFIXES):
+            suffix = PurePath(given).suffix or "(none)"
+            skipped.append(Skipped(given, f"unsupported file type {suffix}: figcheck reads "
+                                          + ", ".join(ARTICLE_SUFFIXES)))
+        else:
+            yield given, PurePath(given).name
+
+
+def _find_in_folder(folder: str, skipped: list[Skipped]) -> list[tuple[str, str]]:
+    def report(error: OSError) -> None:
+        skipped.append(Skipped(error.filename or folder,
+                               f"cannot list folder: {error.strerror or error}"))
+
+    found: list[tuple[str, str]] = []
+    for current, folders, files in os.walk(folder, onerror=report):
+        # Hidden folders (.git, .ipynb_checkpoints) hold copies and tooling, not articles.
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if (name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES)
+                    or PurePath(name).stem.casefold() in NOT_ARTICLE_STEMS):
+                continue
+            path = os.path.join(current, name)
+            found.append((path, PurePath(os.path.relpath(path, folder)).as_posix()))
+    found.sort(key=lambda item: item[1])
+    return found
+
+
+# --- reading files -------------------------------------------------------------------------
+
+def _read_text_file(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
+    try:
+        text = decode(_read_bytes(path, max_bytes))
+        if not text.strip():
+            raise UnreadableError("empty file" if not text else "empty file (only white space)")
+        article = parse_text_article(doc, text, path)
+    except UnreadableError as exc:
+        batch.skipped.append(Skipped(path, str(exc)))
+        return
+    batch.articles.append(article)
+
+
+def _read_jsonl(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
+    """One article per line; a bad line is skipped by ``path:line`` and the others read.
+
+    The file is read line by line, so ``max_bytes`` bounds one article, not the batch.
+    """
+    try:
+        _check_regular_file(path)
+        with open(path, "rb") as handle:
+            _read_jsonl_lines(handle, path, doc, max_bytes, batch)
+    except UnreadableError as exc:
+        batch.skipped.append(Skipped(path, str(exc)))
+    except OSError as exc:
+        batch.skipped.append(Skipped(path, _os_reason(exc)))
+
+
+def _read_jsonl_lines(handle, path: str, doc: str, max_bytes: int, batch: Batch) -> None:
+    head = handle.peek(_BINARY_SNIFF_BYTES)[:_BINARY_SNIFF_BYTES]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableError("JSONL must be UTF-8; this file is UTF-16 or UTF-32")
+    if b"\x00" in head:
+        raise UnreadableError("binary file (contains NUL bytes)")
+    records = 0
+    first_record_seen = False
+    for number, raw in _lines(handle, max_bytes):
+        if number == 1 and raw:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        if raw is not None and not raw.strip():
+            continue
+        records += 1
+        where = f"{path}:{number}"
+        try:
+            record = _jsonl_record(raw, max_bytes)
+        except UnreadableError as exc:
+            batch.skipped.append(Skipped(where, str(exc)))
+            continue
+        # The first record tells a file of articles from a table written beside them.
+        if not first_record_seen and (row_keys := _table_row_keys(record)):
+            raise UnreadableError(f"a table, not articles (its records have the columns {row_keys})")
+        first_record_seen = True
+        try:
+            batch.articles.append(_jsonl_article(record, f"{doc}#{number}", path))
+        except UnreadableError as exc:
+            batch.skipped.append(Skipped(where, str(exc)))
+    if records == 0:
+        raise UnreadableError("empty file (no JSON lines)")
+
+
+def _lines(handle, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line, None for a line over ``max_bytes``, which is never held."""
+    number = 0
+    while True:
+        raw = handle.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+        else:
+            yield number, raw
+
+
+def _jsonl_record(raw: bytes | None, max_bytes: int) -> dict:
+    if raw is None:
+        raise UnreadableError(f"line longer than {max_bytes} bytes")
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableError(f"not valid UTF-8 (byte {exc.start})") from None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UnreadableError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise UnreadableError(f"not a JSON object but {type(record).__name__}")
+    return record
+
+
+def _table_row_keys(record: dict) -> str:
+    """The keys that show ``record`` is a table row, as ``'a', 'b'``; empty for an article."""
+    for keys in TABLE_ROW_KEYS:
+        if keys <= record.keys():
+            return ", ".join(repr(key) for key in sorted(keys))
+    return ""
+
+
+def _jsonl_article(record: dict, line_doc: str, path: str) -> Article:
+    key = next((k for k in JSONL_TEXT_KEYS if record.get(k) is not None), None)
+    if key is None:
+        raise UnreadableError("no article text: expected a "
+                              + ", ".join(repr(k) for k in JSONL_TEXT_KEYS) + " field")
+    text = record[key]
+    if not isinstance(text, str):
+        raise UnreadableError(f"{key!r} is not a string")
+    if not text.strip():
+        raise UnreadableError(f"{key!r} is empty")
+
+    published = None
+    for date_key in JSONL_DATE_KEYS:
+        if record.get(date_key) not in (None, ""):
+            published = _parse_date(str(record[date_key]), repr(date_key))
+            break
+    record_id = record.get("id")
+    article = Article(
+        doc=line_doc if record_id in (None, "") else str(record_id),
+        text=text,
+        url=_optional_str(record.get("url")),
+        title=_optional_str(record.get("title")),
+        published=published,
+        path=path,
+    )
+    _complete(article, _optional_str(record.get("source")))
+    return article
+
+
+def _complete(article: Article, stated_source: str | None) -> None:
+    """Fill the outlet and the publication date from the text when nothing stated them."""
+    body = article.body
+    try:
+        article.source = canonical_outlet(stated_source) if stated_source else find_outlet(body)
+        if article.published is None:
+            article.published = dates.infer_published(body)
+            article.published_inferred = article.published is not None
+    except TimeoutError:
+        raise UnreadableError("text too slow to scan (a pattern timed out)") from None
+
+
+def _read_bytes(path: str, max_bytes: int) -> bytes:
+    size = _check_regular_file(path).st_size
+    if size > max_bytes:
+        raise UnreadableError(f"too large: {size} bytes (limit {max_bytes})")
+    try:
+        with open(path, "rb") as handle:
+            # Read one byte past the limit in case the file grew since it was measured.
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableError(_os_reason(exc)) from None
+    if len(data) > max_bytes:
+        raise UnreadableError(f"too large: over {max_bytes} bytes")
+    return data
+
+
+def _check_regular_file(path: str) -> os.stat_result:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise UnreadableError(f"broken symbolic link to {os.readlink(path)}") from None
+        raise UnreadableError("no such file or directory") from None
+    except OSError as exc:
+        raise UnreadableError(_os_reason(exc)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableError("not a regular file")
+    return info
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return f"cannot read: {error.strerror or error}"
+
+
+# --- text layout ---------------------------------------------------------------------------
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _headline(text: str, body_start: int) -> str | None:
+    """The first body line when it reads as a headline and more text follows it."""
+    line_end = _line_end(text, body_start)
+    line = text[body_start:line_end].strip()
+    if not line or len(line) > _TITLE_MAX_CHARS or len(line.split()) < 2:
+        return None
+    if line.rstrip(_CLOSING_MARKS)[-1:] in tuple(_SENTENCE_END) or not text[line_end:].strip():
+        return None
+    heading = _MARKDOWN_HEADING.match(line, timeout=rules.REGEX_TIMEOUT_SECONDS)
+    return line[heading.end():] if heading else line
+
+
+def _parse_date(value: str, what: str) -> dt.date:
+    """``YYYY-MM-DD`` (a time may follow) to a date; anything else is an unreadable article."""
+    match = _DATE_VALUE.fullmatch(value, timeout=rules.REGEX_TIMEOUT_SECONDS)
+    try:
+        if match:
+            return dt.date.fromisoformat(match["date"])
+    except ValueError:
+        pass
+    raise UnreadableError(f"{what} is not a YYYY-MM-DD date: {value.strip()[:40]!r}")
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _make_docs_unique(articles: list[Article]) -> None:
+    # claim_id derives from doc, so two articles must never share one.
+    used: set[str] = {article.doc for article in articles}
+    seen: set[str] = set()
+    for article in articles:
+        if article.doc in seen:
+            number = 2
+            while f"{article.doc}#{number}" in used:
+                number += 1
+            article.doc = f"{article.doc}#{number}"
+            used.add(article.doc)
+        seen.add(article.doc)
+
+
+# --- outlet cues (rules/sources.toml) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class _OutletCue:
+    rule_id: str
+    rank: int
+    pattern: regex.Pattern
+
+
+@lru_cache(maxsize=1)
+def _outlet_cue_rules() -> tuple[_OutletCue, ...]:
+    book = rules.load()
+    return tuple(_OutletCue(rule.id, int(rule.get("rank", 2)), book.compile(rule.pattern))
+                 for rule in book.of("sources") if rule.pattern)
+
+
+@lru_cache(maxsize=1)
+def _outlet_spellings() -> dict[str, str]:
+    table = rules.load().table("sources", "outlets")
+    return {name.casefold(): spelling for name, spelling in table.items()}
+
+
+def _outlet_cues(text: str) -> list[tuple[str, int, int, str]]:
+    """(rule id, rank, offset, outlet) of the first match of every cue rule in ``text``."""
+    cues = []
+    for cue in _outlet_cue_rules():
+        match = cue.pattern.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS)
+        if match and match["outlet"].strip():
+            cues.append((cue.rule_id, cue.rank, match.start(), match["outlet"]))
+    return cues
