@@ -1,0 +1,164 @@
+"""Writing and reading tables: formats, round trips, determinism and atomic writes."""
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from figcheck import io, schema
+
+TEXT_FORMATS = [".csv", ".jsonl", ".json"]
+ALL_FORMATS = TEXT_FORMATS + [".parquet"]
+
+
+def needs_pyarrow(fmt: str) -> None:
+    if fmt == ".parquet":
+        pytest.importorskip("pyarrow")
+
+
+@pytest.fixture
+def claims() -> pd.DataFrame:
+    """A claims table whose rows are deliberately not in any sorted order."""
+    return schema.conform(pd.DataFrame({
+        "claim_id": ["c-9", "c-1", "c-5"],
+        "doc": ["b.txt", "a.txt", "a.txt"],
+        "source": ["Valley Radio", None, "Harbour Gazette"],
+        "published": [dt.date(2024, 10, 22), None, dt.date(2023, 9, 18)],
+        "published_inferred": [False, False, True],
+        "text": ["nearly 11,000 soldiers", 'about 1.5 million "people"', "several thousand"],
+        "start": [17, 0, 204],
+        "end": [39, 26, 220],
+        "sentence": ["Officials said nearly 11,000 soldiers,\nin two columns, arrived.", None, "x"],
+        "value": [11000.0, 1500000.0, None],
+        "low": [None, None, 2000.0],
+        "high": [11000.0, None, 9999.0],
+        "qualifier": ["nearly", "about", "several"],
+        "unit": ["soldiers", "people", "soldiers"],
+        "entity": ["north korean", None, "caf\u00e9 \u201cowners\u201d"],
+        "as_of": [dt.date(2024, 10, 17), None, dt.date(2023, 9, 18)],
+        "as_of_from": ["text", None, "published"],
+        "hedged": [True, False, False],
+        "quantity": ["dprk troops in russia", None, "troops"],
+    }))
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_round_trip(tmp_path, claims, fmt):
+    needs_pyarrow(fmt)
+    path = tmp_path / f"claims{fmt}"
+    io.write_table(claims, path)
+    pd.testing.assert_frame_equal(io.read_table(path), claims)
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_round_trip_of_an_empty_table(tmp_path, fmt):
+    needs_pyarrow(fmt)
+    path = tmp_path / f"claims{fmt}"
+    empty = schema.empty(schema.CLAIMS)
+    io.write_table(empty, path)
+    pd.testing.assert_frame_equal(io.read_table(path), empty)
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_the_same_table_gives_the_same_bytes(tmp_path, claims, fmt):
+    needs_pyarrow(fmt)
+    first, second = tmp_path / f"one{fmt}", tmp_path / f"two{fmt}"
+    io.write_table(claims, first)
+    io.write_table(claims.copy(), second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_csv_text(claims):
+    lines = io.to_text(claims[["claim_id", "published", "value", "low", "hedged", "text"]]).split("\n")
+    assert lines[:4] == [
+        "claim_id,published,value,low,hedged,text",
+        'c-9,2024-10-22,11000,,true,"nearly 11,000 soldiers"',
+        'c-1,,1500000,,false,"about 1.5 million ""people"""',
+        "c-5,2023-09-18,,2000,false,several thousand",
+    ]
+
+
+def test_jsonl_text(claims):
+    first = json.loads(io.to_text(claims, ".jsonl").splitlines()[0])
+    assert first["published"] == "2024-10-22"
+    assert first["value"] == 11000 and first["low"] is None
+    assert first["hedged"] is True
+    assert first["sentence"] == "Officials said nearly 11,000 soldiers,\nin two columns, arrived."
+
+
+def test_floats_keep_their_shortest_exact_form():
+    frame = pd.DataFrame({"value": [0.1, 2.5e-7, 1e21, 3.0, float("nan")], "n": range(5)})
+    assert io.to_text(frame).splitlines()[1:] == [
+        "0.1,0", "2.5e-07,1", "1000000000000000000000,2", "3,3", ",4"]
+
+
+def test_a_column_with_times_keeps_them():
+    frame = pd.DataFrame({"seen": pd.to_datetime(["2024-10-22 08:15:00", None]), "n": [1, 2]})
+    assert io.to_text(frame).splitlines()[1:] == ["2024-10-22T08:15:00,1", ",2"]
+
+
+def test_rows_stay_in_the_given_order(tmp_path, claims):
+    path = tmp_path / "claims.csv"
+    io.write_table(claims, path)
+    assert list(io.read_table(path)["claim_id"]) == ["c-9", "c-1", "c-5"]
+
+
+def test_a_write_leaves_no_temporary_file(tmp_path, claims):
+    path = tmp_path / "out" / "claims.csv"
+    io.write_table(claims, path)
+    io.write_table(claims, path)
+    assert os.listdir(tmp_path / "out") == ["claims.csv"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_no_temporary_file(tmp_path, claims, monkeypatch):
+    path = tmp_path / "claims.csv"
+    path.write_text("old\n")
+
+    def failing_replace(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(io.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        io.write_table(claims, path)
+    assert path.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["claims.csv"]
+
+
+def test_an_unknown_extension_is_refused(tmp_path, claims):
+    with pytest.raises(ValueError, match=r"\.csv, \.jsonl, \.json, \.parquet"):
+        io.write_table(claims, tmp_path / "claims.xlsx")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_discrepancies_table_reads_with_its_own_columns(tmp_path):
+    frame = schema.conform(pd.DataFrame({
+        "quantity": ["troops"], "claim_a": ["c-1"], "claim_b": ["c-2"], "kind": ["over_time"],
+        "gap": [0.1], "as_of_a": [dt.date(2024, 10, 17)], "hedged": [False],
+    }), schema.DISCREPANCIES)
+    path = tmp_path / "discrepancies.csv"
+    io.write_table(frame, path)
+    pd.testing.assert_frame_equal(io.read_table(path, schema.DISCREPANCIES), frame)
+
+
+def test_a_table_written_elsewhere_is_conformed(tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("doc,value,hedged,published,note\na.txt,11000.0,True,2024-10-22T00:00:00,mine\n")
+    frame = io.read_table(path)
+    assert list(frame.columns) == schema.names(schema.CLAIMS) + ["note"]
+    assert frame.loc[0, "value"] == 11000.0
+    assert bool(frame.loc[0, "hedged"]) is True
+    assert frame.loc[0, "published"] == pd.Timestamp("2024-10-22")
+
+
+def test_json_records_wrapped_in_an_object(tmp_path):
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps({"claims": [{"doc": "a.txt", "value": 5}]}))
+    assert io.read_table(path).loc[0, "doc"] == "a.txt"
+
+
+def test_doctests():
+    assert doctest.testmod(io).failed == 0
