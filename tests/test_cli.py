@@ -1,0 +1,109 @@
+"""The ``figcheck`` command: arguments, outputs, skipped files and exit codes.
+
+Most tests replace the extractor by one row per article, so that they check the wiring
+whatever the extractor finds; the last ones run the real extractor on the seed articles.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from figcheck import cli, claims, io, schema
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SEEDS = REPOSITORY / "sources"
+
+
+@pytest.fixture
+def one_row_per_article(monkeypatch):
+    def extract_articles(articles):
+        return schema.conform(pd.DataFrame({
+            "claim_id": [f"id-{a.doc}" for a in articles],
+            "doc": [a.doc for a in articles],
+            "published": [a.published for a in articles],
+            "value": [75.0] * len(articles),
+        }))
+
+    monkeypatch.setattr(claims, "extract_articles", extract_articles)
+
+
+@pytest.fixture
+def batch(tmp_path) -> Path:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a.txt").write_text(" date 2024-10-22 The council counted 75 votes.\n")
+    (folder / "b.txt").write_bytes(b"\x00\x01binary")
+    return folder
+
+
+def test_claims_prints_csv_and_reports_skipped_files(batch, capsys, one_row_per_article):
+    assert cli.main(["claims", str(batch)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].startswith("claim_id,doc,source,published")
+    assert out.splitlines()[1].startswith("id-a.txt,a.txt,,2024-10-22,")
+    assert err == f"figcheck: skipped {batch / 'b.txt'}: binary file (contains NUL bytes)\n"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+def test_claims_writes_the_format_its_output_names(tmp_path, batch, capsys, one_row_per_article, suffix):
+    output = tmp_path / "out" / f"claims{suffix}"
+    assert cli.main(["claims", str(batch), "-o", str(output)]) == 0
+    assert list(io.read_table(output)["doc"]) == ["a.txt"]
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith(f"figcheck: 1 claims from 1 articles written to {output}\n")
+
+
+def test_claims_exits_2_when_no_article_can_be_read(tmp_path, capsys, one_row_per_article):
+    (tmp_path / "b.txt").write_bytes(b"")
+    assert cli.main(["claims", str(tmp_path), str(tmp_path / "nowhere")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"figcheck: skipped {tmp_path / 'b.txt'}: empty file\n" in err
+    assert f"figcheck: skipped {tmp_path / 'nowhere'}: no such file or directory\n" in err
+    assert err.splitlines()[-1].startswith("figcheck: no article could be read from ")
+
+
+def test_claims_refuses_an_unknown_output_format_before_reading(batch, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["claims", str(batch), "-o", "claims.xlsx"])
+    assert exit_.value.code == 2
+    assert "cannot tell the table format of 'claims.xlsx'" in capsys.readouterr().err
+
+
+def test_claims_exits_1_when_the_output_cannot_be_written(tmp_path, batch, capsys, one_row_per_article):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert cli.main(["claims", str(batch), "-o", str(blocker / "claims.csv")]) == 1
+    assert "figcheck: cannot write" in capsys.readouterr().err
+
+
+def test_max_bytes_is_passed_to_the_reader(batch, capsys, one_row_per_article):
+    assert cli.main(["claims", str(batch / "a.txt"), "--max-bytes", "10"]) == 2
+    assert "too large" in capsys.readouterr().err
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([])
+    assert exit_.value.code == 2
+
+
+# --- with the real extractor -------------------------------------------------------------
+
+def test_claims_on_the_seed_articles(tmp_path, capsys):
+    output = tmp_path / "claims.jsonl"
+    assert cli.main(["claims", str(SEEDS), "-o", str(output)]) == 0
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert rows, "the seed articles hold numeric claims"
+    assert {row["doc"] for row in rows} <= {path.name for path in SEEDS.glob("*.txt")}
+
+
+def test_claims_output_is_the_same_on_every_run(tmp_path, capsys):
+    first, second = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert cli.main(["claims", str(SEEDS), "-o", str(first)]) == 0
+    assert cli.main(["claims", str(SEEDS), "-o", str(second)]) == 0
+    assert first.read_bytes() == second.read_bytes()
