@@ -1,0 +1,103 @@
+"""Benchmark: characters per second of ``claims.extract_articles`` on one core.
+
+The five seed articles in ``sources/`` are read once and copied 200 times (1,000
+articles), each copy under its own ``doc`` (``copy007/000_x.txt``) so that no result can be
+reused between copies. The best of three runs is reported with the machine's figures.
+Characters counted are those of the article bodies, the text the extractor reads.
+
+    .venv/bin/python bench/bench_extract.py            # a plain table
+    .venv/bin/python bench/bench_extract.py --markdown # for the README's Performance section
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from tabulate import tabulate
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+try:
+    import figcheck  # noqa: F401
+except ImportError:  # run from a checkout that is not installed
+    sys.path.insert(0, str(REPOSITORY))
+
+from figcheck import claims, sources  # noqa: E402
+from figcheck.article import Article  # noqa: E402
+
+TARGET_CHARS_PER_SECOND = 2_000_000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", default=str(REPOSITORY / "sources"),
+                        help="folder of seed articles (default: the repository's sources/)")
+    parser.add_argument("--copies", type=int, default=200, help="copies of the seeds (200)")
+    parser.add_argument("--runs", type=int, default=3, help="runs; the best is kept (3)")
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    args = parser.parse_args(argv)
+
+    core = pin_to_one_core()
+    articles = copied_articles(args.sources, args.copies)
+    characters = sum(len(article.body) for article in articles)
+    claims.extract_articles(articles[:5])  # compile the rules outside the timed runs
+    timings = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        frame = claims.extract_articles(articles)
+        timings.append(time.perf_counter() - started)
+    best = min(timings)
+
+    rate = characters / best
+    rows = [
+        ("articles", f"{len(articles):,}"),
+        ("characters (article bodies)", f"{characters:,}"),
+        ("claims found", f"{len(frame):,}"),
+        (f"best of {args.runs} runs", f"{best:.3f} s"),
+        ("characters per second", f"{rate:,.0f}"),
+        ("target", f"{TARGET_CHARS_PER_SECOND:,} ({'met' if rate >= TARGET_CHARS_PER_SECOND else 'NOT met'})"),
+        ("CPU", cpu_model()),
+        ("core", "one, pinned to CPU " + str(core) if core is not None else "one (not pinned)"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("system", f"{platform.system()} {platform.machine()}"),
+    ]
+    print(tabulate(rows, headers=("measure", "value"),
+                   tablefmt="github" if args.markdown else "simple"))
+    return 0
+
+
+def copied_articles(folder: str, copies: int) -> list[Article]:
+    """The articles of ``folder``, ``copies`` times, each copy with its own ``doc``."""
+    batch = sources.read_batch([folder])
+    if not batch.articles:
+        raise SystemExit(f"no article could be read from {folder}")
+    return [dataclasses.replace(article, doc=f"copy{number:03d}/{article.doc}")
+            for number in range(copies) for article in batch.articles]
+
+
+def pin_to_one_core() -> int | None:
+    """Run on one core, the one the process may use first; None where that cannot be set."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
