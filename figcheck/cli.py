@@ -14,7 +14,8 @@ import os
 import sys
 from typing import Callable, Sequence
 
-from figcheck import __version__
+import figcheck
+from figcheck import io
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +35,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="figcheck",
         description="Extract every numeric claim of a batch of news articles into a table.")
-    parser.add_argument("--version", action="version", version=f"figcheck {__version__}")
+    parser.add_argument("--version", action="version", version=f"figcheck {figcheck.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add_command in _COMMANDS:
         add_command(commands)
@@ -44,8 +45,6 @@ def _build_parser() -> argparse.ArgumentParser:
 # --- claims --------------------------------------------------------------------------------
 
 def _add_claims_command(commands: argparse._SubParsersAction) -> None:
-    from figcheck import io
-
     command = commands.add_parser(
         "claims", help="the claims table of every article under PATHS",
         description="Write one row per numeric claim of every article under PATHS "
@@ -60,9 +59,6 @@ def _add_claims_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_claims(args: argparse.Namespace) -> int:
-    import figcheck
-    from figcheck import io
-
     if args.output is not None:
         try:
             io.table_format(args.output)

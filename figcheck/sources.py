@@ -177,7 +177,7 @@ def decode(data: bytes) -> str:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         raise UnreadableError("not text: neither UTF-8, UTF-16 nor Windows-1252") from None
-    if _CONTROL_CHARACTER.search(text):
+    if _CONTROL_CHARACTER.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS):
         raise UnreadableError("binary file (not UTF-8, and has control characters)")
     return text
 
