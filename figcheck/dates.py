@@ -1,12 +1,218 @@
 """Dates in article text: ``On October 17``, ``said Friday``, ``earlier today`` -> a date.
 
-(Being written; ``infer_published`` is the interface the readers use.)
+This module owns ``rules/dates.toml``. It finds date mentions in a stretch of text,
+resolves them against a publication date (year included), and infers publication dates
+for articles that carry none.
+
+>>> import datetime as dt
+>>> finder = date_finder()
+>>> [finder.resolve(m, dt.date(2024, 10, 22)) for m in finder.find("On October 17, he spoke.")]
+[datetime.date(2024, 10, 17)]
+>>> [finder.resolve(m, dt.date(2024, 10, 25)) for m in finder.find("Rutte said Tuesday that")]
+[datetime.date(2024, 10, 22)]
+>>> infer_published("Wednesday, February 8, 2023. The toll rose. It will end by March 1, 2023.")
+datetime.date(2023, 2, 8)
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+import regex
+
+from figcheck import rules
+from figcheck.article import Article
+
+#: A month and day without a year resolve to the year that puts them at most this many
+#: days after publication (news reports the past; "on December 30" in a January article
+#: is last year's).
+_FUTURE_SLACK_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    rule_id: str
+    month: int | None = None
+    day: int | None = None
+    year: int | None = None
+    weekday: int | None = None
+    days_back: int | None = None
+    #: "by November 1", "as early as October 23", "would be used on October 27": not when
+    #: a claim was made.
+    deadline: bool = False
+
+
+class DateFinder:
+    def __init__(self, book: rules.RuleBook):
+        values = book.table("dates", "values")
+        self.months = {k.lower(): int(v) for k, v in values["month"].items()}
+        self.weekdays = {k.lower(): int(v) for k, v in values["weekday"].items()}
+        self.relative = {k.lower(): int(v) for k, v in values["relative_day"].items()}
+        self.rules = {r.id: r for r in book.of("dates")}
+        self._calendar = regex.compile(self.rules["DATE-CALENDAR"].pattern)
+        self._weekday = regex.compile(self.rules["DATE-WEEKDAY"].pattern)
+        self._relative = regex.compile(self.rules["DATE-RELATIVE"].pattern)
+        self._same_day = regex.compile(self.rules["DATE-SAME-DAY"].pattern)
+        self._deadline = regex.compile(
+            r"(?ri)(?<![\w])(?:" + book.fragments["deadline_word"] + r")\s+(?:the\s+)?\Z")
+        self._plan = regex.compile(r"(?i)(?<![\w])(?:" + book.fragments["plan_word"] + r")(?![\w])")
+        self._parts = regex.compile(
+            r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
+        self._iso = regex.compile(r"(\d{4})-(\d\d)-(\d\d)")
+        self.heading = regex.compile(r"\A\s*(?:" + book.fragments["calendar_date"] + r")\s*\Z")
+
+    def find(self, text: str, start: int = 0, end: int | None = None,
+             sentence_start: int | None = None) -> list[DateMention]:
+        """Date mentions in ``text[start:end]``, in text order."""
+        end = len(text) if end is None else end
+        clause_floor = start if sentence_start is None else sentence_start
+        found: list[DateMention] = []
+        timeout = rules.REGEX_TIMEOUT_SECONDS
+        for m in self._calendar.finditer(text, start, end, timeout=timeout):
+            mention = self._calendar_mention(m)
+            if mention is not None:
+                found.append(self._with_deadline(text, mention, clause_floor))
+        taken = [(d.start, d.end) for d in found]
+        for m in self._weekday.finditer(text, start, end, timeout=timeout):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            day = m.group().split()[-1].lower()
+            found.append(self._with_deadline(text, DateMention(
+                m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day]), clause_floor))
+        for m in self._relative.finditer(text, start, end, timeout=timeout):
+            key = " ".join(m.group().lower().split())
+            found.append(DateMention(m.start(), m.end(), "DATE-RELATIVE", days_back=self.relative[key]))
+        for m in self._same_day.finditer(text, start, end, timeout=timeout):
+            found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
+        found.sort(key=lambda d: d.start)
+        return found
+
+    def _calendar_mention(self, m: regex.Match) -> DateMention | None:
+        iso = self._iso.fullmatch(m.group())
+        if iso:
+            year, month, day = map(int, iso.groups())
+            return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
+        month = day = year = None
+        for part in self._parts.finditer(m.group()):
+            if part.group("year") and day is not None:
+                year = int(part.group("year"))
+            elif part.group("num") and day is None:
+                day = int(part.group("num"))
+            elif part.group("word"):
+                word = part.group("word").lower()
+                if word in self.months and month is None:
+                    month = self.months[word]
+        if month is None or day is None or not 1 <= day <= 31:
+            return None
+        return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
+
+    def _with_deadline(self, text: str, mention: DateMention, floor: int) -> DateMention:
+        # Plans and deadlines are read in the mention's own sentence only.
+        sentence_floor = max(text.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1
+        floor = max(floor, sentence_floor)
+        deadline = bool(self._deadline.match(text, max(floor, mention.start - 30), mention.start))
+        if not deadline and self._plan.search(text, floor, mention.start):
+            deadline = True
+        if deadline:
+            return DateMention(**{**mention.__dict__, "deadline": True})
+        return mention
+
+    def resolve(self, mention: DateMention, published: dt.date | None,
+                previous: dt.date | None = None) -> dt.date | None:
+        """The calendar date a mention names, given the publication date."""
+        if mention.rule_id == "DATE-SAME-DAY":
+            return previous
+        if mention.year is not None and mention.month and mention.day:
+            return _safe_date(mention.year, mention.month, mention.day)
+        if published is None:
+            return None
+        if mention.days_back is not None:
+            return published - dt.timedelta(days=mention.days_back)
+        if mention.weekday is not None:
+            back = (published.weekday() - mention.weekday) % 7
+            return published - dt.timedelta(days=back)
+        if mention.month and mention.day:
+            for year in (published.year + 1, published.year, published.year - 1):
+                candidate = _safe_date(year, mention.month, mention.day)
+                if candidate and candidate <= published + dt.timedelta(days=_FUTURE_SLACK_DAYS):
+                    return candidate
+        return None
+
+    def is_heading(self, line: str) -> bool:
+        """A line that is nothing but a date (a live blog's day heading)."""
+        return bool(self.heading.match(line, timeout=rules.REGEX_TIMEOUT_SECONDS))
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def date_finder() -> DateFinder:
+    return DateFinder(rules.load())
+
+
+_YEAR = regex.compile(r"(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![\w])")
 
 
 def infer_published(text: str) -> dt.date | None:
-    """The latest explicit calendar date the text mentions that is not a plan or deadline."""
-    return None
+    """The latest explicit calendar date the text mentions that is not a plan or deadline.
+
+    Month-and-day mentions take the latest year the text names; without any year the
+    article's date cannot be told from its own text (see :func:`fill_missing_dates`).
+    """
+    finder = date_finder()
+    mentions = [m for m in finder.find(text) if m.rule_id == "DATE-CALENDAR" and not m.deadline]
+    if not mentions:
+        return None
+    years = [int(y.group()) for y in _YEAR.finditer(text, timeout=rules.REGEX_TIMEOUT_SECONDS)]
+    latest_year = max(years) if years else None
+    dates = []
+    for m in mentions:
+        year = m.year or latest_year
+        if year is not None:
+            date = _safe_date(year, m.month, m.day)
+            if date:
+                dates.append(date)
+    return max(dates) if dates else None
+
+
+def fill_missing_dates(articles: Iterable[Article]) -> None:
+    """Give a date to articles that name days but no year, from the rest of the batch.
+
+    The year is that of the dated article nearest in day of the year to the article's
+    latest mentioned day (ties to the more common year); the date is marked inferred.
+    """
+    articles = list(articles)
+    dated = [a.published for a in articles if a.published is not None]
+    if not dated:
+        return
+    finder = date_finder()
+    common_year = Counter(d.year for d in dated).most_common(1)[0][0]
+    for article in articles:
+        if article.published is not None:
+            continue
+        mentions = [m for m in finder.find(article.body)
+                    if m.rule_id == "DATE-CALENDAR" and not m.deadline and m.month and m.day]
+        if not mentions:
+            continue
+        candidates = []
+        for m in mentions:
+            def distance(d: dt.date) -> int:
+                other = _safe_date(d.year, m.month, m.day) or d
+                return abs((other - d).days)
+            nearest = min(dated, key=lambda d: (distance(d), d.year != common_year, d))
+            date = _safe_date(nearest.year, m.month, m.day)
+            if date:
+                candidates.append(date)
+        if candidates:
+            article.published = max(candidates)
+            article.published_inferred = True

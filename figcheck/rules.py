@@ -154,6 +154,10 @@ def load(extra_dirs: tuple[str, ...] = ()) -> RuleBook:
         if list_name in fragments:
             raise RuleError(f"{list_name!r} is both a list and a fragment")
         fragments[list_name] = list_alternation(words)
+    for value_table in _value_tables(files):
+        for name, keys in value_table.items():
+            fragments.setdefault(name, list_alternation(keys))
+    fragments = {name: _expand(text, fragments, (name,)) for name, text in fragments.items()}
 
     rules: dict[str, list[Rule]] = {}
     seen: set[str] = set()
@@ -178,6 +182,12 @@ def load(extra_dirs: tuple[str, ...] = ()) -> RuleBook:
             ))
     return RuleBook(files=files, fragments=fragments, lists=lists, rules=rules,
                     version=digest.hexdigest()[:16])
+
+
+def _value_tables(files: dict[str, dict[str, Any]]) -> list[dict[str, list[str]]]:
+    """``[values]`` tables map words to data; their keys are also usable as lists."""
+    return [{name: [str(k) for k in table] for name, table in parsed.get("values", {}).items()
+             if isinstance(table, dict)} for parsed in files.values()]
 
 
 def _merge_user_file(base: dict[str, Any], extra: dict[str, Any]) -> None:

@@ -1,0 +1,1015 @@
+"""Articles -> the claims table: one row per numeric claim.
+
+The engine walks the places where a figure may start (``numbers.py``), drops numbers
+that are not figures (``exclusions.toml``), and reads around each figure: its qualifier
+(``qualifiers.toml``), what it counts (``units.toml``), whose it is (``entities.toml``),
+who claims it (``attribution.toml``, ``speakers.toml``), when (``dates.toml``) and whether
+it is hedged (``hedges.toml``). Every rule that shaped a row is named in ``rule_ids``.
+The engine itself knows no words: all of them come from the rule files.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+import pandas as pd
+import regex
+
+from figcheck import dates, numbers, rules, schema
+from figcheck.article import Article
+
+T = rules.REGEX_TIMEOUT_SECONDS
+_QUOTE_OPEN = "\u201c"
+_QUOTE_CLOSE = "\u201d"
+_STRAIGHT = '"'
+#: Quotations shorter than this many words are scare quotes ("several hundred"), not speech.
+_MIN_QUOTE_WORDS = 7
+_APOSTROPHES = "\u2019'"
+
+
+class ArticleTimeout(RuntimeError):
+    """An article made a rule's regex run past its time limit."""
+
+
+@dataclass
+class Speaker:
+    name: str
+    kind: str  # person, agency, outlet, other
+    rule_id: str
+
+
+@dataclass
+class Cue:
+    start: int          # where the cue wording starts
+    end: int            # where it ends
+    speaker: Speaker | None
+    rule_id: str
+    cited: Speaker | None = None   # "X, citing Y, said": Y
+    citing_end: int = -1
+
+
+@dataclass
+class _Unit:
+    unit: str | None = None
+    rule_id: str | None = None
+    people: bool = False
+
+
+@dataclass
+class ArticleState:
+    """What earlier sentences of the article tell later ones."""
+
+    last_by_kind: dict[str, Speaker] = field(default_factory=dict)
+    names: list[Speaker] = field(default_factory=list)
+    documents: dict[str, Speaker] = field(default_factory=dict)
+    heading_date: dt.date | None = None
+    last_as_of: dt.date | None = None
+    seen_sentences: set[int] = field(default_factory=set)
+
+
+class Engine:
+    """The compiled rules; one instance serves any number of articles."""
+
+    def __init__(self, book: rules.RuleBook):
+        self.book = book
+        self.grammar = numbers.grammar() if book is rules.load() else numbers.Grammar(book)
+        self.dates = dates.date_finder() if book is rules.load() else dates.DateFinder(book)
+        f = book.fragments
+        # -- sentences
+        self.abbreviations = {a.lower() for a in book.lists["abbreviation"]}
+        self._boundary = regex.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
+        self._last_token = regex.compile(r"(?r)\S+\Z")
+        # -- exclusions
+        self.exclusions = []
+        for rule in book.of("exclusions"):
+            before = rule.get("before")
+            after = rule.get("after")
+            self.exclusions.append((
+                rule,
+                regex.compile(r"(?r)(?:" + book.expand(before) + r")\Z") if before else None,
+                regex.compile(book.expand(after)) if after else None,
+            ))
+        # -- qualifiers
+        self.qualifiers = []
+        for rule in book.of("qualifiers"):
+            before = rule.get("before")
+            after = rule.get("after")
+            self.qualifiers.append((
+                rule,
+                regex.compile(r"(?ri)(?<![\w])(?:" + book.expand(before) + r")[\s\"\u201c\u201d'\u2018\u2019]*\Z")
+                if before else None,
+                regex.compile(r"(?i)" + book.expand(after)) if after else None,
+            ))
+        # -- units
+        self.unit_nouns: dict[tuple[str, ...], tuple[str, str, bool]] = {}
+        self.unit_status: dict[str, tuple[str, str]] = {}
+        predicates: dict[str, tuple[str, str]] = {}
+        befores: dict[str, tuple[str, str]] = {}
+        self.unit_canonical: dict[str, str] = {}
+        self.currency_words: dict[str, str] = {}
+        for rule in book.of("units"):
+            unit = rule.get("unit")
+            people = rule.get("class") == "people"
+            for noun in rule.get("nouns", []):
+                key = tuple(noun.lower().split())
+                self.unit_nouns.setdefault(key, (unit, rule.id, people))
+            for word in rule.get("status", []):
+                self.unit_status.setdefault(word.lower(), (unit, rule.id))
+            for phrase in rule.get("predicates", []):
+                predicates.setdefault(" ".join(phrase.lower().split()), (unit, rule.id))
+            for phrase in rule.get("before", []):
+                befores.setdefault(" ".join(phrase.lower().split()), (unit, rule.id))
+            self.unit_canonical.update({k.lower(): v for k, v in rule.get("canonical", {}).items()})
+            self.currency_words.update({k.lower(): v for k, v in rule.get("codes", {}).items()})
+        self.max_noun_words = max(len(k) for k in self.unit_nouns)
+        self.predicates = predicates
+        self._predicate = regex.compile(
+            r"(?i)(?<![\w])(?:" + rules.list_alternation(predicates) + r")(?![\w])")
+        self.befores = befores
+        self._before_unit = regex.compile(
+            r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
+        self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
+        self.group_nouns = {w.lower() for w in book.lists["group_noun"]}
+        self._group_each = regex.compile(
+            r"(?i)\s+(?:" + f["group_noun"] + r")\b(?P<mid>[^.;:!?]{0,80}?)[\s,]+(?:"
+            + f["group_each"] + r")\s+")
+        self._np_word = regex.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*")
+        # -- entities
+        self.entity_of: dict[str, tuple[str, str]] = {}
+        for rule in book.of("entities"):
+            for alias in rule.get("aliases", []):
+                self.entity_of[alias] = (rule.get("entity"), rule.id)
+        self._entity = regex.compile(
+            r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
+        self._owner = regex.compile(
+            r"(?i)[\s,]*(?:" + f["owner_marker"] + r")\s+(?-i:(?P<alias>" + rules.list_alternation(self.entity_of) + r"))(?![\w])")
+        # -- speakers
+        self.speaker_of: dict[str, tuple[str, str, str]] = {}
+        for rule in book.of("speakers"):
+            for alias in rule.get("aliases", []):
+                self.speaker_of[alias] = (rule.get("canonical"), rule.get("kind"), rule.id)
+                self.speaker_of[alias.replace("'", "\u2019")] = (rule.get("canonical"), rule.get("kind"), rule.id)
+        self._speaker_alias = regex.compile(
+            r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of) + r")(?![\w])")
+        self._speech_verb = regex.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
+        self._verb_prefix = regex.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
+        self._trailing_date = regex.compile(
+            r"(?ri)\s+(?:on\s+|last\s+|this\s+)?(?:" + f["weekday_name"] + r"|week|month|year|" + f["calendar_date"] + r")\s*\Z")
+        self.non_agent = {w.lower() for w in book.lists["non_agent"]}
+        self.speaker_nouns = {w.lower() for w in book.lists["speaker_noun"]}
+        self.title_words = set(book.lists["title_word"])
+        self.pronouns = {}
+        for kind in ("person", "agency", "outlet"):
+            for p in book.lists[f"pronoun_{kind}"]:
+                self.pronouns[p.lower()] = kind
+        self.source_documents = {w.lower() for w in book.lists["source_document"]}
+        attribution = {r.id: r for r in book.of("attribution")}
+        self._according = regex.compile(r"(?i)" + attribution["ATTR-ACCORDING-TO"].pattern)
+        self._citing = regex.compile(r"(?i)" + attribution["ATTR-CITING"].pattern)
+        self._cited_as = regex.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
+        self._acronym = regex.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
+        self._capitalized = regex.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
+        # -- hedges
+        self.hedges = [(r, regex.compile(r"(?i)" + r.pattern)) for r in book.of("hedges")]
+
+    # ------------------------------------------------------------------------------
+    def extract(self, article: Article, debug: list | None = None) -> list[dict[str, Any]]:
+        """The claims of one article as row dicts (``debug`` collects rejections)."""
+        try:
+            return self._extract(article, debug)
+        except TimeoutError as exc:
+            raise ArticleTimeout(f"{article.doc}: a rule took too long on this text ({exc})") from exc
+
+    def _extract(self, article: Article, debug: list | None) -> list[dict[str, Any]]:
+        text = article.text
+        begin = article.body_start
+        candidates = self.grammar.candidates(text, begin)
+        if not candidates:
+            return []
+        spans = self._sentences(text, begin)
+        starts = [s for s, _ in spans]
+        quotes = self._quotes(text, begin)
+        state = ArticleState()
+        rows: list[dict[str, Any]] = []
+        consumed = begin
+        sentence_cache: dict[int, tuple[list[Cue], dt.date | None, str | None]] = {}
+        figures_by_sentence: dict[int, list[dict[str, Any]]] = {}
+        i = 0
+        while i < len(candidates):
+            pos = candidates[i]
+            i += 1
+            if pos < consumed:
+                continue
+            fig = self.grammar.parse_at(text, pos)
+            if fig is None:
+                continue
+            consumed = max(consumed, fig.end)
+            if fig.start < begin:
+                continue
+            si = bisect.bisect_right(starts, fig.core_start) - 1
+            if si < 0:
+                continue
+            s_start, s_end = spans[si]
+            excluded = self._excluded(text, fig)
+            if excluded:
+                if debug is not None:
+                    debug.append((excluded, text[fig.start:fig.end]))
+                continue
+            row_rules = list(fig.rule_ids)
+            if si not in sentence_cache:
+                sentence_cache[si] = self._sentence_context(text, spans, si, state, article)
+            cues, as_of, date_rule = sentence_cache[si]
+            self._speaker_spans = [(c.start, c.end) for c in cues if c.rule_id == "ATTR-SAID"]
+            # A group and the size of each: "two brigades ..., each consisting of 6,000".
+            composite = None
+            if fig.value is not None and not fig.is_range and fig.value < 100:
+                composite = self._composite(text, fig, s_end)
+            previous = figures_by_sentence.get(si, [])
+            if composite:
+                part, part_end, mid_unit = composite
+                value = fig.value * part.value
+                unit = self._unit(text, part, s_start, s_end, previous, row_rules)
+                if unit.unit is None and mid_unit:
+                    unit = mid_unit
+                consumed = max(consumed, part.end)
+                fig_value, low, high, qualifier = value, value, value, "exact"
+                text_end = part_end
+                row_rules.append("UNIT-GROUP-EACH")
+            else:
+                unit = self._unit(text, fig, s_start, s_end, previous, row_rules)
+                if fig.written_in_words and fig.value is not None and fig.value < 10 and not fig.is_range:
+                    if not unit.people:
+                        if debug is not None:
+                            debug.append(("EXCL-SMALL-COUNT", text[fig.start:fig.end]))
+                        continue
+                qualifier, q_rule = self._qualifier(text, fig)
+                if q_rule:
+                    row_rules.append(q_rule)
+                fig_value, low, high = _bounds(qualifier, fig)
+                text_end = max(fig.end, self._phrase_end)
+            entity, e_rule, entity_end = self._entity_for(text, fig, text_end, s_start, previous)
+            if e_rule:
+                row_rules.append(e_rule)
+            text_end = max(text_end, entity_end)
+            text_start = self._qualifier_start if not composite else fig.start
+            speaker, a_rules = self._attribute(text, fig, cues, quotes, state, spans, si, article)
+            row_rules.extend(a_rules)
+            if date_rule:
+                row_rules.append(date_rule)
+            hedged = False
+            for rule, pattern in self.hedges:
+                if pattern.search(text, s_start, fig.end, timeout=T):
+                    hedged = True
+                    row_rules.append(rule.id)
+                    break
+            surface = text[text_start:text_end]
+            row = {
+                "claim_id": _claim_id(article.doc, text_start, text_end, surface),
+                "doc": article.doc,
+                "source": article.source,
+                "published": article.published,
+                "published_inferred": article.published_inferred,
+                "text": surface,
+                "start": text_start,
+                "end": text_end,
+                "sentence": " ".join(text[s_start:s_end].split()),
+                "value": fig_value,
+                "low": low,
+                "high": high,
+                "qualifier": qualifier,
+                "unit": unit.unit,
+                "entity": entity,
+                "attributed_to": speaker.name if speaker else None,
+                "as_of": as_of or article.published,
+                "as_of_from": "text" if as_of else ("published" if article.published else None),
+                "hedged": hedged,
+                "rule_ids": " ".join(dict.fromkeys(row_rules)),
+                "url": article.url,
+                "title": article.title,
+            }
+            rows.append(row)
+            figures_by_sentence.setdefault(si, []).append(row)
+        return rows
+
+    # -- sentences and quotations ---------------------------------------------------
+    def _sentences(self, text: str, begin: int) -> list[tuple[int, int]]:
+        spans = []
+        start = begin
+        for m in self._boundary.finditer(text, begin, timeout=T):
+            end = m.end()
+            if m.group() != "\n":
+                token = self._last_token.search(text, max(start, end - 20), m.start() + 1)
+                word = token.group().lower() if token else ""
+                if word in self.abbreviations or _is_initial(word):
+                    continue
+                nxt = _next_visible(text, end)
+                if nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"):
+                    continue
+            if text[start:end].strip():
+                spans.append(_trim(text, start, end))
+            start = end
+        if text[start:].strip():
+            spans.append(_trim(text, start, len(text)))
+        return spans
+
+    def _quotes(self, text: str, begin: int) -> list[tuple[int, int]]:
+        """Quotation spans (inside the marks), pairing curly and straight marks per paragraph."""
+        spans = []
+        open_at = None
+        for m in regex.finditer(r'[\u201c\u201d"\n]', text, pos=begin, timeout=T):
+            ch = m.group()
+            if ch == "\n":
+                if open_at is not None and text[m.start() - 1:m.start()] == "\n":
+                    open_at = None
+                continue
+            if open_at is None:
+                if ch in (_QUOTE_OPEN, _STRAIGHT):
+                    open_at = m.end()
+            elif ch in (_QUOTE_CLOSE, _STRAIGHT) or ch == _QUOTE_OPEN:
+                if ch == _QUOTE_OPEN:
+                    open_at = m.end()
+                    continue
+                spans.append((open_at, m.start()))
+                open_at = None
+        return spans
+
+    # -- exclusions ----------------------------------------------------------------
+    def _excluded(self, text: str, fig: numbers.Figure) -> str | None:
+        """The id of the first exclusion rule the number meets, if any."""
+        core = text[fig.core_start:fig.core_end]
+        first = self.grammar.parse_at(text, fig.core_start)
+        core_value = first.low if first is not None and first.low is not None else fig.value
+        for rule, before, after in self.exclusions:
+            data = rule.data
+            if data.get("needs_people_unit"):
+                continue  # decided once the unit is known
+            if data.get("digits_only") and fig.written_in_words:
+                continue
+            if data.get("words_only") and not fig.written_in_words:
+                continue
+            if "max_value" in data and (core_value is None or core_value > data["max_value"]):
+                continue
+            if "min_value" in data and (core_value is None or core_value < data["min_value"]):
+                continue
+            if data.get("plain_four_digits") and not (len(core) == 4 and core.isdigit()):
+                continue
+            if "min_digits" in data and not (core.isdigit() and len(core) >= data["min_digits"]):
+                continue
+            if before is None and after is None:
+                return rule.id
+            hit_before = before is not None and bool(
+                before.search(text, max(0, fig.core_start - 40), fig.core_start, timeout=T))
+            hit_after = after is not None and any(
+                after.match(text, at, min(len(text), at + 60), timeout=T)
+                for at in {fig.core_end, fig.end})
+            if data.get("require") == "both":
+                if hit_before and hit_after:
+                    return rule.id
+            elif hit_before or hit_after:
+                return rule.id
+        return None
+
+    # -- qualifiers ----------------------------------------------------------------
+    def _qualifier(self, text: str, fig: numbers.Figure) -> tuple[str, str | None]:
+        self._qualifier_start = fig.start
+        if fig.vague:
+            return "several", None
+        if fig.is_range:
+            for _rule, before, _after in self.qualifiers:
+                if before is not None:
+                    m = before.match(text, max(0, fig.start - 50), fig.start, timeout=T)
+                    if m:
+                        self._qualifier_start = m.start()
+                        break
+            return "range", None
+        for rule, before, after in self.qualifiers:
+            if before is not None:
+                m = before.match(text, max(0, fig.start - 50), fig.start, timeout=T)
+                if m:
+                    self._qualifier_start = m.start()
+                    return rule.get("qualifier"), rule.id
+            if after is not None and after.match(text, fig.end, min(len(text), fig.end + 20), timeout=T):
+                return rule.get("qualifier"), rule.id
+        return "exact", None
+
+    # -- units ---------------------------------------------------------------------
+    def _phrase(self, text: str, pos: int, limit: int) -> list[tuple[str, int, int]]:
+        """Words right after a figure, up to a stop word or punctuation."""
+        words = []
+        for m in self._np_word.finditer(text, pos, min(limit, pos + 90), timeout=T):
+            words.append((m.group(), m.start(), m.end()))
+            if len(words) >= 9:
+                break
+        return words
+
+    def _unit(self, text: str, fig: numbers.Figure, s_start: int, s_end: int,
+              previous: list[dict[str, Any]], row_rules: list[str]) -> _Unit:
+        self._phrase_end = fig.end
+        if fig.currency:
+            row_rules.append("UNIT-CURRENCY")
+            self._noun_phrase(text, fig, s_end)
+            return _Unit(fig.currency, "UNIT-CURRENCY")
+        if fig.percent:
+            row_rules.append("UNIT-PERCENT")
+            return _Unit("percent", "UNIT-PERCENT")
+        head, status, plain = self._noun_phrase(text, fig, s_end)
+        unit = None
+        if status:
+            unit = _Unit(status[0], status[1], True)
+        elif head:
+            unit = _Unit(head[0], head[1], head[2])
+        if unit is not None and unit.unit == "currency":
+            unit = _Unit(self.currency_words.get(head[3], "usd"), "UNIT-CURRENCY")
+        generic = unit is None or unit.unit in ("soldiers", "people")
+        if generic:
+            predicate = self._predicate_unit(text, self._phrase_end, s_end)
+            if predicate:
+                unit = _Unit(predicate[0], predicate[1], True)
+            else:
+                before = self._before_unit_for(text, fig, s_start)
+                if before and (unit is None or before[0] == "casualties"):
+                    unit = _Unit(before[0], before[1], True)
+        if unit is None and previous:
+            last = previous[-1]
+            if last["unit"]:
+                unit = _Unit(last["unit"], "UNIT-CARRIED", last["unit"] in self._people_units())
+        if unit is None and plain:
+            unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
+        if unit is None:
+            return _Unit()
+        if unit.rule_id:
+            row_rules.append(unit.rule_id)
+        return unit
+
+    @lru_cache(maxsize=1)
+    def _people_units(self) -> frozenset[str]:
+        return frozenset(u for u, _r, people in self.unit_nouns.values() if people)
+
+    def _noun_phrase(self, text: str, fig: numbers.Figure, s_end: int):
+        """(head unit, status unit, plain noun) of the phrase after the figure."""
+        words = self._phrase(text, fig.end, s_end)
+        head = status = None
+        plain = None
+        i = 0
+        after_group = False
+        modifiers = 0
+        while i < len(words) and modifiers <= 5:
+            word, w_start, w_end = words[i]
+            low = word.lower()
+            if i == 0 and w_start - fig.end > 2 and text[fig.end:w_start].strip(" \"\u201d'\u2019"):
+                break
+            if word in ("-", "\u2013") and i == 0:
+                i += 1
+                continue
+            if low in ("strong", "-strong"):
+                i += 1
+                continue
+            matched = False
+            for size in range(min(self.max_noun_words, len(words) - i), 0, -1):
+                key = tuple(w[0].lower().rstrip(".") for w in words[i:i + size])
+                if key in self.unit_nouns:
+                    unit, rule_id, people = self.unit_nouns[key]
+                    head = (self.unit_canonical.get(" ".join(key), unit if unit != "area" else " ".join(key)),
+                            rule_id, people, " ".join(key))
+                    if unit == "area":
+                        head = (self.unit_canonical.get(" ".join(key), " ".join(key)), rule_id, False, " ".join(key))
+                    self._phrase_end = _without_full_stop(text, words[i + size - 1][2])
+                    matched = True
+                    break
+            if matched:
+                break
+            if low in self.unit_status and status is None:
+                status = self.unit_status[low]
+                self._phrase_end = _without_full_stop(text, w_end)
+                i += 1
+                modifiers += 1
+                continue
+            if low in self.group_nouns:
+                after_group = True
+                i += 1
+                if i < len(words) and words[i][0].lower() == "of":
+                    i += 1
+                continue
+            if low == "and" and after_group and i + 1 < len(words) and words[i + 1][0][:1].isupper():
+                i += 1
+                continue
+            if low in self.phrase_stop or not word[:1].isalpha():
+                if word in ("\u201d", '"', "'", "\u2019") and i == 0:
+                    i += 1
+                    continue
+                break
+            if word[:1].islower() and low.endswith("s") and len(low) > 3:
+                plain = low.rstrip(".")
+                self._plain_end = _without_full_stop(text, w_end)
+            modifiers += 1
+            i += 1
+        if status and head and not head[2]:
+            status = None
+        if head is None and status is None and plain:
+            self._phrase_end = self._plain_end
+        return head, status, plain
+
+    def _predicate_unit(self, text: str, pos: int, s_end: int) -> tuple[str, str] | None:
+        limit = min(s_end, pos + 110)
+        nxt = self._next_digit(text, pos, limit)
+        m = self._predicate.search(text, pos, nxt, timeout=T)
+        if not m:
+            return None
+        between = text[pos:m.start()]
+        if any(ch in between for ch in ";:") or ", and " in between or " and " in between and \
+                self._speech_verb.search(between):
+            return None
+        key = " ".join(m.group().lower().split())
+        return self.predicates.get(key)
+
+    def _next_digit(self, text: str, pos: int, limit: int) -> int:
+        cands = self.grammar.candidates(text, pos, limit)
+        return cands[0] if cands else limit
+
+    def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
+        lo = max(s_start, fig.start - 70)
+        window_start = lo
+        cut = max(text.rfind(";", lo, fig.start), text.rfind(", and", lo, fig.start))
+        if cut >= 0:
+            window_start = cut + 1
+        best = None
+        for m in self._before_unit.finditer(text, window_start, fig.start, timeout=T):
+            best = m
+        if best is None:
+            return None
+        if regex.search(r"\d", text[best.end():fig.start]):
+            return None
+        key = " ".join(best.group().lower().split())
+        return self.befores.get(key)
+
+    def _composite(self, text: str, fig: numbers.Figure, s_end: int):
+        m = self._group_each.match(text, fig.end, s_end, timeout=T)
+        if not m:
+            return None
+        part = self.grammar.parse_at(text, m.end())
+        if part is None or part.value is None or part.start != m.end():
+            return None
+        words = self._phrase(text, part.end, s_end)
+        part_end = part.end
+        for word, _s, e in words[:3]:
+            key = (word.lower(),)
+            if key in self.unit_nouns or word.lower() == "each":
+                part_end = e
+                if key in self.unit_nouns:
+                    continue
+            break
+        mid_unit = None
+        mid = m.group("mid")
+        for token in regex.findall(r"[^\W\d_]+", mid):
+            if (token.lower(),) in self.unit_nouns:
+                unit, rule_id, people = self.unit_nouns[(token.lower(),)]
+                mid_unit = _Unit(unit, rule_id, people)
+        return part, part_end, mid_unit
+
+    # -- entities ------------------------------------------------------------------
+    def _entity_for(self, text: str, fig: numbers.Figure, phrase_end: int, s_start: int,
+                    previous: list[dict[str, Any]]) -> tuple[str | None, str | None, int]:
+        m = self._entity.search(text, fig.end, phrase_end, timeout=T)
+        if m:
+            entity, rule_id = self.entity_of[m.group()]
+            return entity, rule_id, phrase_end
+        owner = self._owner.match(text, phrase_end, min(len(text), phrase_end + 60), timeout=T)
+        if owner:
+            entity, rule_id = self.entity_of[owner.group("alias")]
+            return entity, rule_id, owner.end()
+        clause_start = s_start
+        for sep in (";", ", and ", ", while ", ", but ", ", with "):
+            at = text.rfind(sep, s_start, fig.start)
+            if at >= 0:
+                clause_start = max(clause_start, at + len(sep))
+        skip = getattr(self, "_speaker_spans", [])
+        for m in self._entity.finditer(text, clause_start, fig.start, timeout=T):
+            if any(s <= m.start() < e for s, e in skip):
+                continue
+            entity, rule_id = self.entity_of[m.group()]
+            if previous and previous[-1]["entity"] and m.start() < previous[-1]["start"]:
+                break
+            return entity, rule_id, phrase_end
+        if previous and previous[-1]["entity"]:
+            return previous[-1]["entity"], "ENT-CARRIED", phrase_end
+        return None, None, phrase_end
+
+    # -- per sentence: cues and date -------------------------------------------------
+    def _sentence_context(self, text: str, spans: list[tuple[int, int]], si: int,
+                          state: ArticleState, article: Article):
+        # Earlier sentences may hold the speakers pronouns refer to, and date headings.
+        first = max([k for k in state.seen_sentences if k < si], default=-1) + 1
+        first = max(first, si - 3)
+        cues = []
+        as_of = None
+        date_rule = None
+        for k in range(first, si + 1):
+            if k in state.seen_sentences:
+                continue
+            state.seen_sentences.add(k)
+            s, e = spans[k]
+            cues = self._cues(text, s, e, state)
+            line = text[s:e]
+            if self.dates.is_heading(line):
+                state.heading_date = self.dates.resolve(self.dates.find(line)[0], article.published)
+                continue
+            as_of, date_rule = self._sentence_date(text, s, e, state, article)
+        return cues, as_of, date_rule
+
+    def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
+        for mention in self.dates.find(text, s, e, sentence_start=s):
+            if mention.deadline:
+                continue
+            date = self.dates.resolve(mention, article.published, state.last_as_of)
+            if date is not None:
+                state.last_as_of = date
+                return date, mention.rule_id
+        if state.heading_date is not None:
+            return state.heading_date, "DATE-HEADING"
+        return None, None
+
+    # -- attribution ---------------------------------------------------------------
+    def _cues(self, text: str, s: int, e: int, state: ArticleState) -> list[Cue]:
+        cues: list[Cue] = []
+        last_end = s
+        events = []
+        for m in self._speech_verb.finditer(text, s, e, timeout=T):
+            events.append(("verb", m))
+        for m in self._according.finditer(text, s, e, timeout=T):
+            events.append(("according", m))
+        for m in self._cited_as.finditer(text, s, e, timeout=T):
+            events.append(("cited_as", m))
+        events.sort(key=lambda ev: ev[1].start())
+        for kind, m in events:
+            if kind == "according":
+                phrase_end = _phrase_stop(text, m.end(), e)
+                speaker = self._speaker(text[m.end():phrase_end], state, "ATTR-ACCORDING-TO", m.end())
+                cue = Cue(m.start(), phrase_end, speaker, "ATTR-ACCORDING-TO")
+                self._attach_citing(text, cue, phrase_end, e, state)
+                cues.append(cue)
+                last_end = max(last_end, phrase_end)
+                continue
+            if kind == "cited_as":
+                speaker = self._speaker(m.group("speaker"), state, "ATTR-CITED-AS-SAYING", m.start("speaker"))
+                cues.append(Cue(m.start(), m.end(), speaker, "ATTR-CITED-AS-SAYING"))
+                last_end = max(last_end, m.end())
+                continue
+            if any(c.start <= m.start() < c.end for c in cues):
+                continue
+            before_text = text[max(s, m.start() - 3):m.start()]
+            prev_word = regex.search(r"(?r)([^\W\d_]+)\W*\Z", text[max(s, m.start() - 20):m.start()])
+            if prev_word and prev_word.group(1).lower() in ("the", "a", "an", "these", "those", "media", "news", "press", "of"):
+                if prev_word.group(1).lower() != "media" or m.group() not in ("reports",):
+                    continue
+            if before_text.rstrip().endswith((",", "\u201d", '"')) and not text[m.end():m.end() + 5].lstrip().startswith(("that", "the ", "it")):
+                # Inverted: ", said Kyrylo Budanov, head of ..."
+                phrase_end = _phrase_stop(text, m.end(), e)
+                phrase = text[m.end():phrase_end]
+                if phrase.strip() and phrase.strip()[0].isupper():
+                    speaker = self._speaker(phrase, state, "ATTR-TRAILING", m.end())
+                    cue = Cue(m.start(), phrase_end, speaker, "ATTR-TRAILING")
+                    self._attach_citing(text, cue, phrase_end, e, state)
+                    cues.append(cue)
+                    last_end = max(last_end, phrase_end)
+                    continue
+            speaker, chunk_start, cited = self._speaker_before(text, max(s, last_end), m.start(), state, s)
+            if speaker is None and cited is None:
+                continue
+            cue = Cue(chunk_start, m.end(), speaker, "ATTR-SAID", cited=cited)
+            self._attach_citing(text, cue, m.end(), e, state)
+            cues.append(cue)
+            last_end = m.end()
+        return cues
+
+    def _attach_citing(self, text: str, cue: Cue, pos: int, e: int, state: ArticleState) -> None:
+        m = self._citing.search(text, pos, min(e, pos + 40), timeout=T)
+        if m and not text[pos:m.start()].strip(" ,\u2014-").strip() or (
+                m and regex.fullmatch(r"[\s,]*(?:on|last|this)?\s*[\w.]*\s*\d*\s*[\s,]*", text[pos:m.start()])):
+            phrase_end = _phrase_stop(text, m.end(), e)
+            cited = self._speaker(text[m.end():phrase_end], state, "ATTR-CITING", m.end())
+            if cited is not None:
+                cue.cited = cited
+                cue.citing_end = phrase_end
+
+    def _speaker_before(self, text: str, floor: int, verb_start: int, state: ArticleState, s: int):
+        """The speaker phrase right before a speech verb, cut at commas and clause words."""
+        chunk_end = verb_start
+        prefix = self._verb_prefix.search(text, max(floor, verb_start - 40), verb_start, timeout=T)
+        if prefix:
+            chunk_end = prefix.start()
+        date = self._trailing_date.search(text, max(floor, chunk_end - 40), chunk_end, timeout=T)
+        if date:
+            chunk_end = date.start()
+        chunk = text[floor:chunk_end]
+        cut = max(chunk.rfind(";"), chunk.rfind(":"), chunk.rfind("\u201c"), chunk.rfind("\u201d"),
+                  chunk.rfind('"'), chunk.rfind(", and "), chunk.rfind(" while "))
+        rel = None
+        for word in (" that ", " who ", " which "):
+            at = chunk.rfind(word)
+            if at > cut:
+                rest = chunk[at + len(word):].strip()
+                if not rest or rest.lower() in self.pronouns:
+                    rel = at
+                cut = max(cut, at + len(word) - 1)
+        if rel is not None and not chunk[cut + 1:].strip():
+            # "a US military official, who cited ...": the relative clause's antecedent.
+            head = chunk[:rel].rstrip(" ,")
+            head = regex.split(r"(?i)\b(?:from|to|with|by|of|for|in|at|on)\s+(?=(?:a|an|the)\b)", head)[-1]
+            head_start = floor + chunk.find(head) if head else floor
+            speaker = self._speaker(head, state, "ATTR-RELATIVE", head_start)
+            return speaker, head_start, None
+        if cut >= 0:
+            chunk = chunk[cut + 1:]
+        offset = chunk_end - len(chunk)
+        pieces = [p for p in chunk.split(",")]
+        # Apposition: "the head of ..., Kyrylo Budanov," or "Kyrylo Budanov, head of ...,"
+        cited = None
+        kept = []
+        for p in pieces:
+            m = self._citing.match(p.strip())
+            if m:
+                cited = self._speaker(p.strip()[m.end():], state, "ATTR-CITING", offset)
+            else:
+                kept.append(p)
+        kept = [p for p in kept if p.strip()]
+        if not kept:
+            return None, verb_start, cited
+        candidate = kept[-1]
+        if len(kept) >= 2 and self._is_title_phrase(candidate) and self._looks_like_name(kept[-2]):
+            candidate = kept[-2]
+        start = offset + chunk.rfind(candidate)
+        speaker = self._speaker(candidate, state, "ATTR-SAID", start)
+        return speaker, start, cited
+
+    def _is_title_phrase(self, phrase: str) -> bool:
+        words = phrase.split()
+        return bool(words) and (words[0][:1].islower() or words[0] in ("The", "the"))
+
+    def _looks_like_name(self, phrase: str) -> bool:
+        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase))
+
+    def _person_name(self, phrase: str) -> str | None:
+        """A trailing run of two to four capitalized words that are not titles or places."""
+        words = phrase.strip().rstrip(".").split()
+        run: list[str] = []
+        for word in reversed(words):
+            clean = word.strip("()\"\u201c\u201d,")
+            if not clean or not clean[0].isupper() or clean in self.title_words or clean.isupper() \
+                    or clean in self.entity_of or clean.rstrip("\u2019's") in self.entity_of \
+                    or clean.lower() in self.speaker_nouns or clean.endswith(("\u2019s", "'s")):
+                break
+            run.append(clean)
+            if len(run) == 4:
+                break
+        if 2 <= len(run) <= 4:
+            return " ".join(reversed(run))
+        return None
+
+    def _speaker(self, phrase: str, state: ArticleState, rule_id: str, at: int) -> Speaker | None:
+        phrase = " ".join(phrase.split()).strip(" ,.\u2014-")
+        if not phrase or len(phrase) > 120:
+            return None
+        low = phrase.lower()
+        if low in self.pronouns:
+            kind = self.pronouns[low]
+            found = state.last_by_kind.get(kind)
+            if found is None and kind == "agency":
+                found = state.last_by_kind.get("outlet")
+            return Speaker(found.name, found.kind, "ATTR-PRONOUN") if found else None
+        words = low.split()
+        if words and words[0] in ("the", "a", "an") and len(words) == 2 and words[1] in self.source_documents:
+            owner = state.documents.get(words[1])
+            if owner:
+                return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
+        # "data from the Kiel Institute": remember whose data it is.
+        doc = regex.match(r"(?i)(?:the\s+)?(?:" + "|".join(sorted(self.source_documents)) + r")\s+(?:from|of|by)\s+(.+)", phrase)
+        if doc:
+            owner = self._speaker(doc.group(1), state, rule_id, at)
+            if owner:
+                state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
+            return owner
+        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)]
+        person = next(((m, k) for m, k in known if k[1] == "person"), None)
+        name = self._person_name(phrase)
+        speaker = None
+        if person:
+            canonical, kind, sid = person[1]
+            speaker = Speaker(canonical, kind, sid)
+        elif name:
+            resolved = self._known_name(name, state)
+            speaker = resolved or Speaker(name, "person", rule_id)
+        elif known:
+            canonical, kind, sid = known[-1][1]
+            speaker = Speaker(canonical, kind, sid)
+        else:
+            acronym = self._acronym.search(phrase)
+            single = phrase.strip()
+            if acronym:
+                speaker = Speaker(acronym.group("abbr"), "agency", "ATTR-ACRONYM")
+            elif len(single.split()) == 1 and single[:1].isupper():
+                resolved = self._known_name(single, state)
+                speaker = resolved or Speaker(single, "agency" if single.isupper() else "other", rule_id)
+            else:
+                tokens = [t.strip("()\u2019's") for t in low.split()]
+                if all(t in self.non_agent or t in ("the", "a", "an", "and", "of", "official", "latest", "compiled") for t in tokens):
+                    return None
+                if not any(t in self.speaker_nouns for t in tokens) and not any(
+                        w[:1].isupper() for w in phrase.split()[1:]):
+                    return None
+                if any(t in self.non_agent for t in tokens) and not any(t in self.speaker_nouns for t in tokens):
+                    return None
+                cleaned = regex.sub(r"(?i)^(?:the|a|an)\s+", "", phrase)
+                speaker = Speaker(cleaned, _kind_of(cleaned, self.speaker_nouns), rule_id)
+        if speaker is None:
+            return None
+        state.last_by_kind[speaker.kind] = speaker
+        if speaker.kind == "person" and speaker not in state.names:
+            state.names.append(speaker)
+            if name and name != speaker.name:
+                state.names.append(Speaker(name, "alias:" + speaker.name, speaker.rule_id))
+        if speaker.kind == "person" and name and speaker.name == name:
+            pass
+        return speaker
+
+    def _known_name(self, name: str, state: ArticleState) -> Speaker | None:
+        """A surname or given name that stands for a full name met earlier in the article."""
+        parts = name.split()
+        for earlier in reversed(state.names):
+            earlier_parts = earlier.name.split()
+            if earlier.name == name or (len(parts) == 1 and parts[0] in earlier_parts):
+                if earlier.kind.startswith("alias:"):
+                    target = earlier.kind.split(":", 1)[1]
+                    return Speaker(target, "person", "ATTR-PRONOUN")
+                return Speaker(earlier.name, earlier.kind, "ATTR-PRONOUN")
+        return None
+
+    def _attribute(self, text: str, fig: numbers.Figure, cues: list[Cue],
+                   quotes: list[tuple[int, int]], state: ArticleState,
+                   spans: list[tuple[int, int]], si: int, article: Article):
+        for q_start, q_end in quotes:
+            if q_start <= fig.core_start < q_end:
+                if len(text[q_start:q_end].split()) >= _MIN_QUOTE_WORDS:
+                    speaker = self._quote_speaker(text, q_start, q_end, state)
+                    if speaker:
+                        return speaker, ["ATTR-QUOTE"]
+                break
+        before = [c for c in cues if c.end <= fig.start and c.speaker is not None or (c.end <= fig.start and c.cited)]
+        if before:
+            cue = before[-1]
+            if cue.cited is not None and (cue.citing_end <= cue.end or cue.rule_id == "ATTR-ACCORDING-TO"):
+                return cue.cited, [cue.rule_id, "ATTR-CITING"]
+            if cue.speaker is not None:
+                return cue.speaker, _rules_of(cue)
+        after = [c for c in cues if c.start >= fig.end and (c.speaker is not None or c.cited is not None)]
+        if after:
+            cue = after[0]
+            if cue.cited is not None:
+                return cue.cited, [cue.rule_id, "ATTR-CITING"]
+            rule_ids = _rules_of(cue)
+            if cue.rule_id == "ATTR-SAID":
+                rule_ids[0:1] = ["ATTR-TRAILING"]
+            return cue.speaker, rule_ids
+        return None, []
+
+    def _quote_speaker(self, text: str, q_start: int, q_end: int, state: ArticleState) -> Speaker | None:
+        tail_end = min(len(text), q_end + 120)
+        tail = text[q_end + 1:tail_end]
+        stop = regex.search(r"[.;\n]", tail)
+        tail = tail[:stop.start()] if stop else tail
+        m = self._speech_verb.search(tail)
+        if m:
+            after_verb = tail[m.end():]
+            before_verb = tail[:m.start()].strip(" ,")
+            if before_verb:
+                speaker = self._speaker(before_verb, state, "ATTR-QUOTE", q_end)
+                if speaker:
+                    return speaker
+            if after_verb.strip():
+                phrase = after_verb.split(",")[0]
+                speaker = self._speaker(phrase, state, "ATTR-QUOTE", q_end)
+                if speaker:
+                    return speaker
+        head = text[max(0, q_start - 121):q_start - 1]
+        cut = max(head.rfind("."), head.rfind("\n"), head.rfind("\u201d"))
+        head = head[cut + 1:]
+        m = None
+        for m in self._speech_verb.finditer(head):
+            pass
+        if m and not head[m.end():].strip(" :,\u2014-"):
+            return self._speaker(head[:m.start()].split(",")[-1], state, "ATTR-QUOTE", q_start)
+        return None
+
+
+def _rules_of(cue: Cue) -> list[str]:
+    ids = [cue.rule_id]
+    if cue.speaker is not None and cue.speaker.rule_id not in ids:
+        ids.append(cue.speaker.rule_id)
+    return ids
+
+
+def _kind_of(phrase: str, speaker_nouns: set[str]) -> str:
+    return "other"
+
+
+def _phrase_stop(text: str, pos: int, end: int) -> int:
+    """End of a speaker phrase after ``according to``/``said``: a comma, full stop or clause word."""
+    m = regex.compile(r"[,;:.\u201c\u201d\"(]|\s(?:that|who|which|on|in|at|citing|as|after|last|this)\s|\n").search(
+        text, pos, end)
+    stop = m.start() if m else end
+    # Keep "Name (ABBR)" whole.
+    if m and m.group() == "(":
+        close = text.find(")", m.start(), end)
+        if close > 0:
+            return _phrase_stop(text, close + 1, end) if text[close + 1:close + 2] not in ",.;" else close + 1
+    return stop
+
+
+def _bounds(qualifier: str, fig: numbers.Figure) -> tuple[float | None, float | None, float | None]:
+    v = fig.value
+    if qualifier == "several":
+        return None, fig.low, fig.high
+    if qualifier == "range":
+        return v, fig.low, fig.high
+    if qualifier == "exact":
+        return v, v, v
+    if qualifier == "about":
+        return v, None, None
+    if qualifier in ("nearly", "up_to", "at_most", "under"):
+        return v, None, v
+    if qualifier in ("over", "at_least"):
+        return v, v, None
+    return v, fig.low, fig.high
+
+
+def _claim_id(doc: str, start: int, end: int, surface: str) -> str:
+    digest = hashlib.sha1(f"{doc}\0{start}\0{end}\0{surface}".encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def _is_initial(word: str) -> bool:
+    """``J.`` or ``U.S.``-like tokens made of single letters and dots."""
+    stripped = word.strip("\"'(\u201c")
+    return bool(regex.fullmatch(r"(?:[a-z]\.)+", stripped))
+
+
+def _next_visible(text: str, pos: int) -> str:
+    for ch in text[pos:pos + 8]:
+        if not ch.isspace():
+            return ch
+    return ""
+
+
+def _without_full_stop(text: str, end: int) -> int:
+    return end - 1 if text[end - 1:end] == "." else end
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    return Engine(rules.load())
+
+
+def extract_articles(articles: Iterable[Article], *, on_error=None) -> pd.DataFrame:
+    """The claims table of the given articles, conformed to :data:`schema.CLAIMS`.
+
+    An article whose text makes a rule time out is left out; ``on_error(article, exc)``
+    is called for it when given, so the caller can report it.
+    """
+    eng = engine()
+    rows: list[dict[str, Any]] = []
+    for article in articles:
+        try:
+            rows.extend(eng.extract(article))
+        except ArticleTimeout as exc:
+            if on_error is None:
+                raise
+            on_error(article, exc)
+    frame = pd.DataFrame(rows)
+    return schema.conform(frame, schema.CLAIMS)
+
+
+def explain(text: str, published: str | None = None) -> set[str]:
+    """Ids of the rules that fire on ``text``: those that made rows and those that excluded numbers."""
+    article = Article(doc="example", text=text,
+                      published=dt.date.fromisoformat(published) if published else None)
+    debug: list = []
+    rows = engine().extract(article, debug)
+    fired = set()
+    for row in rows:
+        fired.update(row["rule_ids"].split())
+    fired.update(rule_id for rule_id, _ in debug)
+    if len(engine()._sentences(text, 0)) > 1 or any(
+            w.lower() in engine().abbreviations for w in text.split()):
+        fired.add("SENT-ABBREVIATION")
+    return fired

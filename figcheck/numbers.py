@@ -1,0 +1,379 @@
+"""Figures as written in news text -> numbers with bounds.
+
+This module owns ``rules/numbers.toml``. It finds where figures may start (digits and
+number words) and parses the figure at such a place: ``11,000``, ``ten thousand``,
+``27-hundred``, ``half a million``, ``$2bn``, ``58%``, ``$30-$35 billion``,
+``between 2 and 4.8 million``, ``several thousand``. What the figure counts, its
+qualifier and whether it is a figure at all are decided by ``claims.py``.
+
+>>> parse("ten thousand").value
+10000.0
+>>> parse("27-hundred").value
+2700.0
+>>> parse("half a million").value
+500000.0
+>>> parse("$30-$35 billion").low, parse("$30-$35 billion").high
+(30000000000.0, 35000000000.0)
+>>> parse("between 2 and 4.8 million", at=8).low
+2000000.0
+>>> m = parse("several thousand"); (m.value, m.low, m.high)
+(None, 2000.0, 9999.0)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import regex
+
+from figcheck import rules
+
+_TOKEN = regex.compile(
+    r"(?P<num>\d+(?:[,\u00a0\u202f\u2009]\d{3})*(?:\.\d+)?)"
+    r"|(?P<word>[^\W\d_]+)"
+    r"|(?P<sym>[^\s\w])"
+)
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+_SEPARATORS = ",\u00a0\u202f\u2009"
+#: How far after a candidate a figure may reach, in characters.
+_WINDOW = 160
+
+
+@dataclass
+class Figure:
+    """A parsed figure: ``text[start:end]`` is its surface."""
+
+    start: int
+    end: int
+    value: float | None
+    low: float | None
+    high: float | None
+    is_range: bool = False
+    vague: bool = False
+    currency: str | None = None
+    percent: bool = False
+    written_in_words: bool = False
+    has_scale: bool = False
+    rule_ids: list[str] = field(default_factory=list)
+    #: Offsets of the first number token (after any currency sign or vague word).
+    core_start: int = 0
+    core_end: int = 0
+    #: For a range, where its second figure ends (exclusion checks look after it).
+    opener: str | None = None
+
+
+@dataclass
+class _Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+@dataclass
+class _Atom:
+    value: float
+    first: int  # token index
+    last: int   # token index, inclusive
+    words: bool
+    scale: float | None
+    vague: tuple[float, float] | None = None
+
+
+class Grammar:
+    """The number words and signs of ``numbers.toml``, ready for parsing."""
+
+    def __init__(self, book: rules.RuleBook):
+        values = book.table("numbers", "values")
+        self.small: dict[str, float] = {}
+        for table in ("ones", "teens", "tens"):
+            self.small.update({k.lower(): float(v) for k, v in values[table].items()})
+        self.tens = {k.lower() for k in values["tens"]}
+        self.ones = {k.lower() for k in values["ones"]}
+        self.scale_words = {k.lower(): float(v) for k, v in values["scale_word"].items()}
+        self.scale_suffixes = {k: float(v) for k, v in values["scale_suffix"].items()}
+        self.vague = {tuple(k.lower().split()): (float(v[0]), float(v[1]))
+                      for k, v in values["vague_word"].items()}
+        self.articles = {k.lower(): float(v) for k, v in values["article"].items()}
+        self.currencies = dict(values["currency"])
+        self.percent_words = [tuple(w.lower().split()) for w in book.lists["percent_word"]]
+        self.range_words = {w.lower() for w in book.lists["range_word"]}
+        self.range_openers = {w.lower() for w in book.lists["range_opener"]}
+        self.candidate_words = sorted(set(self.small) | set(self.scale_words))
+        longest_currency = sorted(self.currencies, key=len, reverse=True)
+        self._currency_before = regex.compile(
+            r"(?r)(?:" + "|".join(regex.escape(c) + (r"\s?" if c.isalpha() else "")
+                                  for c in longest_currency) + r")\Z")
+        self._any_word = regex.compile(
+            r"(?i)(?<![\w])(?:" + "|".join(self.candidate_words) + r")(?![\w])")
+        self._digit_run = regex.compile(r"\d+")
+
+    # -- where figures may start -------------------------------------------------------
+
+    def candidates(self, text: str, start: int = 0, end: int | None = None) -> list[int]:
+        """Sorted offsets where a figure may begin: digit runs and number words."""
+        end = len(text) if end is None else end
+        found = [m.start() for m in self._digit_run.finditer(
+            text, start, end, timeout=rules.REGEX_TIMEOUT_SECONDS)]
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            # Some characters change length when lowered; fall back to a slower scan
+            # so that offsets stay those of the original text.
+            found.extend(m.start() for m in self._any_word.finditer(
+                text, start, end, timeout=rules.REGEX_TIMEOUT_SECONDS))
+            return sorted(set(found))
+        for word in self.candidate_words:
+            size = len(word)
+            at = lowered.find(word, start, end)
+            while at >= 0:
+                stop = at + size
+                if (at == 0 or not lowered[at - 1].isalnum()) and (
+                        stop >= len(lowered) or not lowered[stop].isalnum()):
+                    found.append(at)
+                at = lowered.find(word, stop, end)
+        found.sort()
+        return found
+
+    # -- parsing ------------------------------------------------------------------------
+
+    def parse_at(self, text: str, pos: int) -> Figure | None:
+        """The figure starting at ``pos`` (a candidate), or None."""
+        window_end = min(len(text), pos + _WINDOW)
+        toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end())
+                for m in _TOKEN.finditer(text, pos, window_end, timeout=rules.REGEX_TIMEOUT_SECONDS)]
+        if not toks:
+            return None
+        first = self._atom(text, toks, 0)
+        if first is None:
+            return None
+        figure_rules = []
+        start = toks[first.first].start
+        core_start = start
+        # Vague words and articles sit before a scale word that was the candidate.
+        vague = None
+        left = _left_words(text, start, 3)
+        if first.words and toks[first.first].low in self.scale_words:
+            for size in (3, 2, 1):
+                key = tuple(w.lower() for w, _ in left[-size:]) if len(left) >= size else None
+                if key and key in self.vague:
+                    vague = self.vague[key]
+                    start = left[-size][1]
+                    break
+                if key and size == 2 and key[0] == "half" and key[1] in self.articles:
+                    first.value *= 0.5
+                    start = left[-2][1]
+                    break
+                if key and size == 1 and key[0] in self.articles:
+                    first.value *= self.articles[key[0]]
+                    start = left[-1][1]
+                    break
+        currency = None
+        before = self._currency_before.match(text, max(0, start - 4), start)
+        if before:
+            currency = self.currencies.get(before.group().strip())
+            start = before.start()
+        last_tok = first.last
+        percent, last_tok = self._percent(toks, last_tok)
+        value, low, high = first.value, first.value, first.value
+        is_range = False
+        opener = None
+        if vague:
+            value, low, high = None, first.value * vague[0], first.value * vague[1] - 1
+            figure_rules.append("NUM-VAGUE")
+        else:
+            second = self._range_second(text, toks, last_tok, first, left)
+            if second is not None:
+                atom2, range_end, opener = second
+                if atom2.scale and not first.scale and first.value * atom2.scale <= atom2.value:
+                    low = first.value * atom2.scale
+                else:
+                    low = first.value
+                high = atom2.value
+                if low < high:
+                    is_range = True
+                    value = (low + high) / 2
+                    last_tok = range_end
+                    p2, last_tok = self._percent(toks, last_tok)
+                    percent = percent or p2
+                    figure_rules.append("NUM-RANGE")
+                    if opener:
+                        start = _left_words(text, start, 1)[-1][1]
+                else:
+                    low = high = first.value
+                    opener = None
+        figure_rules.insert(0, "NUM-WORDS" if first.words else "NUM-DIGITS")
+        if first.scale and not first.words:
+            figure_rules.append("NUM-SCALE")
+        if percent:
+            figure_rules.append("NUM-PERCENT")
+        if currency:
+            figure_rules.append("NUM-CURRENCY")
+        return Figure(start=start, end=toks[last_tok].end, value=value, low=low, high=high,
+                      is_range=is_range, vague=vague is not None, currency=currency,
+                      percent=percent, written_in_words=first.words,
+                      has_scale=first.scale is not None, rule_ids=figure_rules,
+                      core_start=core_start, core_end=toks[first.last].end, opener=opener)
+
+    def _percent(self, toks: list[_Tok], last: int) -> tuple[bool, int]:
+        for words in self.percent_words:
+            idx = last + 1
+            ok = True
+            for w in words:
+                if idx >= len(toks) or toks[idx].low != w or not _close(toks[idx - 1], toks[idx], 1):
+                    ok = False
+                    break
+                idx += 1
+            if ok:
+                return True, idx - 1
+        return False, last
+
+    def _range_second(self, text: str, toks: list[_Tok], last: int, first: _Atom,
+                      left: list[tuple[str, int]]):
+        idx = last + 1
+        if idx >= len(toks):
+            return None
+        sep = toks[idx]
+        opener = left[-1][0].lower() if left else None
+        if sep.kind == "sym" and sep.text in _DASHES and _close(toks[last], sep, 1):
+            idx += 1
+        elif sep.kind == "word" and sep.low in self.range_words and _close(toks[last], sep, 1):
+            if sep.low == "and" and opener != "between":
+                return None
+            if sep.low == "or" and (first.value >= 100 or not first.words):
+                return None
+            idx += 1
+        else:
+            return None
+        if idx < len(toks) and toks[idx].kind == "sym" and toks[idx].text in self.currencies:
+            idx += 1
+        if idx >= len(toks) or not _close(toks[idx - 1], toks[idx], 2):
+            return None
+        atom2 = self._atom(text, toks, idx)
+        if atom2 is None:
+            return None
+        return atom2, atom2.last, opener if opener in self.range_openers else None
+
+    def _atom(self, text: str, toks: list[_Tok], i: int) -> _Atom | None:
+        tok = toks[i]
+        if tok.kind == "num":
+            value = float(_strip_separators(tok.text))
+            last, scale = i, None
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and nxt.kind == "word" and nxt.start == tok.end and nxt.text in self.scale_suffixes:
+                scale = self.scale_suffixes[nxt.text]
+                last = i + 1
+            else:
+                j = i + 1
+                if j < len(toks) and toks[j].text in _DASHES and toks[j].start == tok.end:
+                    j += 1
+                while j < len(toks) and toks[j].low in self.scale_words and _close(toks[j - 1], toks[j], 1):
+                    scale = (scale or 1.0) * self.scale_words[toks[j].low]
+                    last = j
+                    j += 1
+            if scale:
+                value *= scale
+            return _Atom(value, i, last, False, scale)
+        if tok.kind != "word":
+            return None
+        return self._word_atom(toks, i)
+
+    def _word_atom(self, toks: list[_Tok], i: int) -> _Atom | None:
+        total = 0.0
+        current = 0.0
+        last = None
+        scale_total: float | None = None
+        prev_kind = None  # "small", "tens", "scale"
+        j = i
+        while j < len(toks):
+            tok = toks[j]
+            word = tok.low
+            if j > i:
+                gap_ok = _close(toks[j - 1], tok, 1) or (toks[j - 1].text in _DASHES)
+                if not gap_ok:
+                    break
+            if tok.kind == "sym" and tok.text in _DASHES and j > i and j + 1 < len(toks) \
+                    and toks[j + 1].start == tok.end and (toks[j + 1].low in self.small or toks[j + 1].low in self.scale_words) \
+                    and tok.start == toks[j - 1].end:
+                j += 1
+                continue
+            if word in self.small and tok.kind == "word":
+                if prev_kind == "small" or (prev_kind == "tens" and word not in self.ones):
+                    break
+                current += self.small[word]
+                prev_kind = "tens" if word in self.tens else "small"
+                last = j
+            elif word in self.scale_words and tok.kind == "word":
+                scale = self.scale_words[word]
+                if scale == 100 or scale == 12:
+                    current = (current or 1.0) * scale
+                else:
+                    total += (current or 1.0) * scale
+                    current = 0.0
+                scale_total = (scale_total or 1.0) * scale
+                prev_kind = "scale"
+                last = j
+            elif word == "and" and last is not None and j + 1 < len(toks):
+                nxt = toks[j + 1].low
+                if prev_kind == "scale" and nxt in self.small:
+                    j += 1
+                    continue
+                if nxt in self.articles and j + 2 < len(toks) and toks[j + 2].low == "half" \
+                        and prev_kind in ("small", "tens"):
+                    current += 0.5
+                    last = j + 2
+                    prev_kind = "half"
+                    j += 3
+                    continue
+                break
+            else:
+                break
+            j += 1
+        if last is None:
+            return None
+        # Trailing dashes or "and" are not part of the figure.
+        while toks[last].kind == "sym":
+            last -= 1
+        return _Atom(total + current, i, last, True, scale_total)
+
+
+def _close(a: _Tok, b: _Tok, max_gap: int) -> bool:
+    """Whether ``b`` follows ``a`` after at most ``max_gap`` characters of white space."""
+    return 0 <= b.start - a.end <= max_gap
+
+
+def _strip_separators(digits: str) -> str:
+    for sep in _SEPARATORS:
+        digits = digits.replace(sep, "")
+    return digits
+
+
+_LEFT_WORD = regex.compile(r"(?r)([^\W\d_]+)[\s\p{Pd}]*")
+
+
+def _left_words(text: str, pos: int, count: int) -> list[tuple[str, int]]:
+    """Up to ``count`` words right before ``pos``, in text order, with their offsets."""
+    words: list[tuple[str, int]] = []
+    at = pos
+    floor = max(0, pos - 60)
+    while len(words) < count:
+        m = _LEFT_WORD.match(text, floor, at)
+        if not m:
+            break
+        words.append((m.group(1), m.start(1)))
+        at = m.start()
+    words.reverse()
+    return words
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Grammar:
+    return Grammar(rules.load())
+
+
+def parse(text: str, at: int = 0) -> Figure | None:
+    """Parse the figure written at ``text[at:]`` (doctests and rule tests use this)."""
+    return grammar().parse_at(text, at)
