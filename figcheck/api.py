@@ -6,7 +6,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from figcheck import claims, sources
+from figcheck import claims, dates, sources
 from figcheck.article import Article
 
 
@@ -20,6 +20,7 @@ def extract(paths: str | Iterable[str], *, max_bytes: int | None = None) -> pd.D
         paths = [paths]
     kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
     batch = sources.read_batch(list(paths), **kwargs)
+    dates.fill_missing_dates(batch.articles)
     frame = claims.extract_articles(batch.articles)
     frame.attrs["skipped"] = [str(s) for s in batch.skipped]
     frame.attrs["articles"] = len(batch.articles)

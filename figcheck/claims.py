@@ -110,6 +110,7 @@ class Engine:
         predicates: dict[str, tuple[str, str]] = {}
         befores: dict[str, tuple[str, str]] = {}
         self.unit_canonical: dict[str, str] = {}
+        self.predicate_rules: list[tuple[str, str, regex.Pattern]] = []
         self.currency_words: dict[str, str] = {}
         for rule in book.of("units"):
             unit = rule.get("unit")
@@ -119,16 +120,14 @@ class Engine:
                 self.unit_nouns.setdefault(key, (unit, rule.id, people))
             for word in rule.get("status", []):
                 self.unit_status.setdefault(word.lower(), (unit, rule.id))
-            for phrase in rule.get("predicates", []):
-                predicates.setdefault(" ".join(phrase.lower().split()), (unit, rule.id))
+            if rule.get("predicates"):
+                self.predicate_rules.append((unit, rule.id, regex.compile(
+                    r"(?i)(?<![\w])(?:" + rules.list_alternation(rule.get("predicates")) + r")(?![\w])")))
             for phrase in rule.get("before", []):
                 befores.setdefault(" ".join(phrase.lower().split()), (unit, rule.id))
             self.unit_canonical.update({k.lower(): v for k, v in rule.get("canonical", {}).items()})
             self.currency_words.update({k.lower(): v for k, v in rule.get("codes", {}).items()})
         self.max_noun_words = max(len(k) for k in self.unit_nouns)
-        self.predicates = predicates
-        self._predicate = regex.compile(
-            r"(?i)(?<![\w])(?:" + rules.list_alternation(predicates) + r")(?![\w])")
         self.befores = befores
         self._before_unit = regex.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
@@ -162,6 +161,8 @@ class Engine:
         self.non_agent = {w.lower() for w in book.lists["non_agent"]}
         self.speaker_nouns = {w.lower() for w in book.lists["speaker_noun"]}
         self.title_words = set(book.lists["title_word"])
+        self.not_name_words = set(book.lists["not_name_word"])
+        self.person_nouns = {w.lower() for w in book.lists["person_noun"]}
         self.pronouns = {}
         for kind in ("person", "agency", "outlet"):
             for p in book.lists[f"pronoun_{kind}"]:
@@ -171,6 +172,7 @@ class Engine:
         self._according = regex.compile(r"(?i)" + attribution["ATTR-ACCORDING-TO"].pattern)
         self._citing = regex.compile(r"(?i)" + attribution["ATTR-CITING"].pattern)
         self._cited_as = regex.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
+        self._document = regex.compile(attribution["ATTR-DOCUMENT"].pattern)
         self._acronym = regex.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
         self._capitalized = regex.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
         # -- hedges
@@ -424,7 +426,7 @@ class Engine:
             unit = _Unit(head[0], head[1], head[2])
         if unit is not None and unit.unit == "currency":
             unit = _Unit(self.currency_words.get(head[3], "usd"), "UNIT-CURRENCY")
-        generic = unit is None or unit.unit in ("soldiers", "people")
+        generic = (unit is None and not plain) or (unit is not None and unit.unit in ("soldiers", "people"))
         if generic:
             predicate = self._predicate_unit(text, self._phrase_end, s_end)
             if predicate:
@@ -514,24 +516,36 @@ class Engine:
         return head, status, plain
 
     def _predicate_unit(self, text: str, pos: int, s_end: int) -> tuple[str, str] | None:
+        """What happened to the counted people, said after the phrase ("have been killed").
+
+        Of predicates that overlap ("have been killed or wounded"), the unit listed first
+        in units.toml wins, so casualties beat killed.
+        """
         limit = min(s_end, pos + 110)
         nxt = self._next_digit(text, pos, limit)
-        m = self._predicate.search(text, pos, nxt, timeout=T)
-        if not m:
+        found = []
+        for order, (unit, rule_id, pattern) in enumerate(self.predicate_rules):
+            m = pattern.search(text, pos, nxt, timeout=T)
+            if m:
+                found.append((m.start(), m.end(), order, unit, rule_id))
+        if not found:
             return None
-        between = text[pos:m.start()]
-        if any(ch in between for ch in ";:") or ", and " in between or " and " in between and \
+        first_start = min(f[0] for f in found)
+        first_end = min(f[1] for f in found if f[0] == first_start)
+        overlapping = [f for f in found if f[0] < first_end]
+        start, _end, _order, unit, rule_id = min(overlapping, key=lambda f: f[2])
+        between = text[pos:start]
+        if any(ch in between for ch in ";:") or ", and " in between or \
                 self._speech_verb.search(between):
             return None
-        key = " ".join(m.group().lower().split())
-        return self.predicates.get(key)
+        return unit, rule_id
 
     def _next_digit(self, text: str, pos: int, limit: int) -> int:
         cands = self.grammar.candidates(text, pos, limit)
         return cands[0] if cands else limit
 
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
-        lo = max(s_start, fig.start - 70)
+        lo = max(s_start, fig.start - 120)
         window_start = lo
         cut = max(text.rfind(";", lo, fig.start), text.rfind(", and", lo, fig.start))
         if cut >= 0:
@@ -644,6 +658,17 @@ class Engine:
         for m in self._cited_as.finditer(text, s, e, timeout=T):
             events.append(("cited_as", m))
         events.sort(key=lambda ev: ev[1].start())
+        for m in self._citing.finditer(text, s, e, timeout=T):
+            # "citing data from the Kiel Institute": a later "The data ..." is theirs.
+            words = text[m.end():_phrase_stop(text, m.end(), e)].split()
+            if words and words[0].lower() in self.source_documents:
+                self._speaker(" ".join(words), state, "ATTR-CITING", m.end())
+        document = self._document.match(text, s, e, timeout=T)
+        if document:
+            owner = state.documents.get(document.group().split()[-1].lower())
+            if owner is not None:
+                cues.append(Cue(document.start(), document.end(),
+                                Speaker(owner.name, owner.kind, "ATTR-DOCUMENT"), "ATTR-DOCUMENT"))
         for kind, m in events:
             if kind == "according":
                 phrase_end = _phrase_stop(text, m.end(), e)
@@ -746,8 +771,11 @@ class Engine:
         return speaker, start, cited
 
     def _is_title_phrase(self, phrase: str) -> bool:
+        """"head of Ukraine's Military Intelligence": a role, not a name."""
         words = phrase.split()
-        return bool(words) and (words[0][:1].islower() or words[0] in ("The", "the"))
+        if not words or not (words[0][:1].islower() or words[0] in ("The", "the")):
+            return False
+        return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
     def _looks_like_name(self, phrase: str) -> bool:
         return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase))
@@ -759,12 +787,15 @@ class Engine:
         for word in reversed(words):
             clean = word.strip("()\"\u201c\u201d,")
             if not clean or not clean[0].isupper() or clean in self.title_words or clean.isupper() \
+                    or clean in self.not_name_words \
                     or clean in self.entity_of or clean.rstrip("\u2019's") in self.entity_of \
                     or clean.lower() in self.speaker_nouns or clean.endswith(("\u2019s", "'s")):
                 break
             run.append(clean)
             if len(run) == 4:
                 break
+        while run and run[-1] in self.not_name_words:
+            run.pop()
         if 2 <= len(run) <= 4:
             return " ".join(reversed(run))
         return None
@@ -802,9 +833,13 @@ class Engine:
         elif name:
             resolved = self._known_name(name, state)
             speaker = resolved or Speaker(name, "person", rule_id)
-        elif known:
+        elif known and not (low.split()[-1] in self.person_nouns
+                            and not known[-1][0].group().lower().endswith(low.split()[-1])):
             canonical, kind, sid = known[-1][1]
             speaker = Speaker(canonical, kind, sid)
+        elif known:
+            cleaned = regex.sub(r"(?i)^(?:the|a|an)\s+", "", phrase)
+            speaker = Speaker(cleaned, "person", rule_id)
         else:
             acronym = self._acronym.search(phrase)
             single = phrase.strip()
