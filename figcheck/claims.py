@@ -29,6 +29,9 @@ _STRAIGHT = '"'
 #: Quotations shorter than this many words are scare quotes ("several hundred"), not speech.
 _MIN_QUOTE_WORDS = 7
 _APOSTROPHES = "\u2019'"
+#: Sentences read before a figure's own, for the speakers that pronouns refer to.
+_CONTEXT_SENTENCES = 2
+_MAX_HEADING = 48
 
 
 class ArticleTimeout(RuntimeError):
@@ -69,6 +72,7 @@ class ArticleState:
     heading_date: dt.date | None = None
     last_as_of: dt.date | None = None
     seen_sentences: set[int] = field(default_factory=set)
+    headings: list[tuple[int, dt.date | None]] = field(default_factory=list)
 
 
 class Engine:
@@ -84,15 +88,17 @@ class Engine:
         self._boundary = regex.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
         self._last_token = regex.compile(r"(?r)\S+\Z")
         # -- exclusions
-        self.exclusions = []
-        for rule in book.of("exclusions"):
-            before = rule.get("before")
-            after = rule.get("after")
-            self.exclusions.append((
-                rule,
-                regex.compile(r"(?r)(?:" + book.expand(before) + r")\Z") if before else None,
-                regex.compile(book.expand(after)) if after else None,
-            ))
+        # All exclusion contexts are tried in one call per side: each rule's pattern sits
+        # in an optional look-around that leaves an empty named group when it holds.
+        self.exclusions = list(book.of("exclusions"))
+        before_parts, after_parts = [], []
+        for k, rule in enumerate(self.exclusions):
+            if rule.get("before"):
+                before_parts.append(f"(?:(?<=(?:{book.expand(rule.get('before'))}))(?P<b{k}>))?")
+            if rule.get("after"):
+                after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
+        self._exclusion_before = regex.compile("".join(before_parts))
+        self._exclusion_after = regex.compile("".join(after_parts))
         # -- qualifiers
         self.qualifiers = []
         for rule in book.of("qualifiers"):
@@ -173,10 +179,36 @@ class Engine:
         self._citing = regex.compile(r"(?i)" + attribution["ATTR-CITING"].pattern)
         self._cited_as = regex.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
         self._document = regex.compile(attribution["ATTR-DOCUMENT"].pattern)
+        self.speech_triggers = rules.Triggers(book.lists["speech_verb"])
+        self.according_triggers = rules.Triggers(attribution["ATTR-ACCORDING-TO"].get("triggers"))
+        self.citing_triggers = rules.Triggers(attribution["ATTR-CITING"].get("triggers"))
+        self.cited_as_triggers = rules.Triggers(attribution["ATTR-CITED-AS-SAYING"].get("triggers"))
+        self.document_triggers = rules.Triggers(book.lists["source_document"])
         self._acronym = regex.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
         self._capitalized = regex.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
         # -- hedges
         self.hedges = [(r, regex.compile(r"(?i)" + r.pattern)) for r in book.of("hedges")]
+        # -- small words the engine reads phrases with, from the rule files
+        self.entity_breaks = list(book.lists["entity_clause_break"])
+        self.speaker_breaks = list(book.lists["speaker_clause_break"])
+        self.relative_pronouns = {w.lower() for w in book.lists["relative_pronoun"]}
+        self.determiners = {w.lower() for w in book.lists["determiner"]}
+        self.noun_markers = {w.lower() for w in book.lists["noun_marker"]}
+        self._antecedent = regex.compile(
+            r"(?i)\b(?:" + f["antecedent_preposition"] + r")\s+(?=(?:" + f["determiner"] + r")\b)")
+        self._leading_determiner = regex.compile(r"(?i)^(?:" + f["determiner"] + r")\s+")
+        self._speaker_phrase_end = regex.compile(
+            r"[,;:.\u201c\u201d\"(]|\s(?:" + f["speaker_phrase_end"] + r")\s|\n")
+        self._document_of = regex.compile(
+            r"(?i)(?:" + f["determiner"] + r"\s+)?(?:" + f["source_document"] + r")\s+(?:from|of|by)\s+(.+)")
+        self._citing_gap = regex.compile(
+            r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
+        self._quote_mark = regex.compile(r'[\u201c\u201d"\n]')
+        self._digit = regex.compile(r"\d")
+        self._letters = regex.compile(r"[^\W\d_]+")
+        self._word_before = regex.compile(r"(?r)([^\W\d_]+)\W*\Z")
+        self._tail_stop = regex.compile(r"[.;\n]")
+        self._initials = regex.compile(r"(?:[a-z]\.)+")
 
     # ------------------------------------------------------------------------------
     def extract(self, article: Article, debug: list | None = None) -> list[dict[str, Any]]:
@@ -196,6 +228,12 @@ class Engine:
         starts = [s for s, _ in spans]
         quotes = self._quotes(text, begin)
         state = ArticleState()
+        for k, (s, e) in enumerate(spans):
+            # A live blog's day heading ("Wednesday, February 8, 2023") dates what follows.
+            if e - s <= _MAX_HEADING and self.dates.is_heading(text[s:e]):
+                mentions = self.dates.find(text, s, e)
+                if mentions:
+                    state.headings.append((k, self.dates.resolve(mentions[0], article.published)))
         rows: list[dict[str, Any]] = []
         consumed = begin
         sentence_cache: dict[int, tuple[list[Cue], dt.date | None, str | None]] = {}
@@ -322,7 +360,7 @@ class Engine:
         """Quotation spans (inside the marks), pairing curly and straight marks per paragraph."""
         spans = []
         open_at = None
-        for m in regex.finditer(r'[\u201c\u201d"\n]', text, pos=begin, timeout=T):
+        for m in self._quote_mark.finditer(text, begin, timeout=T):
             ch = m.group()
             if ch == "\n":
                 if open_at is not None and text[m.start() - 1:m.start()] == "\n":
@@ -343,9 +381,12 @@ class Engine:
     def _excluded(self, text: str, fig: numbers.Figure) -> str | None:
         """The id of the first exclusion rule the number meets, if any."""
         core = text[fig.core_start:fig.core_end]
-        first = self.grammar.parse_at(text, fig.core_start)
-        core_value = first.low if first is not None and first.low is not None else fig.value
-        for rule, before, after in self.exclusions:
+        core_value = fig.core_value
+        before = self._exclusion_before.match(text, fig.core_start, timeout=T).groupdict()
+        after_core = self._exclusion_after.match(text, fig.core_end, timeout=T).groupdict()
+        after_end = after_core if fig.end == fig.core_end else \
+            self._exclusion_after.match(text, fig.end, timeout=T).groupdict()
+        for k, rule in enumerate(self.exclusions):
             data = rule.data
             if data.get("needs_people_unit"):
                 continue  # decided once the unit is known
@@ -361,13 +402,12 @@ class Engine:
                 continue
             if "min_digits" in data and not (core.isdigit() and len(core) >= data["min_digits"]):
                 continue
-            if before is None and after is None:
+            has_before, has_after = "before" in data, "after" in data
+            if not has_before and not has_after:
                 return rule.id
-            hit_before = before is not None and bool(
-                before.search(text, max(0, fig.core_start - 40), fig.core_start, timeout=T))
-            hit_after = after is not None and any(
-                after.match(text, at, min(len(text), at + 60), timeout=T)
-                for at in {fig.core_end, fig.end})
+            hit_before = has_before and before.get(f"b{k}") is not None
+            hit_after = has_after and (after_core.get(f"a{k}") is not None
+                                       or after_end.get(f"a{k}") is not None)
             if data.get("require") == "both":
                 if hit_before and hit_after:
                     return rule.id
@@ -547,15 +587,16 @@ class Engine:
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
         lo = max(s_start, fig.start - 120)
         window_start = lo
-        cut = max(text.rfind(";", lo, fig.start), text.rfind(", and", lo, fig.start))
-        if cut >= 0:
-            window_start = cut + 1
+        for brk in self.entity_breaks:
+            at = text.rfind(brk, lo, fig.start)
+            if at >= 0:
+                window_start = max(window_start, at + len(brk))
         best = None
         for m in self._before_unit.finditer(text, window_start, fig.start, timeout=T):
             best = m
         if best is None:
             return None
-        if regex.search(r"\d", text[best.end():fig.start]):
+        if self._digit.search(text, best.end(), fig.start):
             return None
         key = " ".join(best.group().lower().split())
         return self.befores.get(key)
@@ -578,7 +619,7 @@ class Engine:
             break
         mid_unit = None
         mid = m.group("mid")
-        for token in regex.findall(r"[^\W\d_]+", mid):
+        for token in self._letters.findall(mid):
             if (token.lower(),) in self.unit_nouns:
                 unit, rule_id, people = self.unit_nouns[(token.lower(),)]
                 mid_unit = _Unit(unit, rule_id, people)
@@ -596,7 +637,7 @@ class Engine:
             entity, rule_id = self.entity_of[owner.group("alias")]
             return entity, rule_id, owner.end()
         clause_start = s_start
-        for sep in (";", ", and ", ", while ", ", but ", ", with "):
+        for sep in self.entity_breaks:
             at = text.rfind(sep, s_start, fig.start)
             if at >= 0:
                 clause_start = max(clause_start, at + len(sep))
@@ -617,25 +658,23 @@ class Engine:
                           state: ArticleState, article: Article):
         # Earlier sentences may hold the speakers pronouns refer to, and date headings.
         first = max([k for k in state.seen_sentences if k < si], default=-1) + 1
-        first = max(first, si - 3)
-        cues = []
-        as_of = None
-        date_rule = None
+        first = max(first, si - _CONTEXT_SENTENCES)
         for k in range(first, si + 1):
             if k in state.seen_sentences:
                 continue
             state.seen_sentences.add(k)
             s, e = spans[k]
+            self._words = rules.words_of(text, s, e)
             cues = self._cues(text, s, e, state)
-            line = text[s:e]
-            if self.dates.is_heading(line):
-                state.heading_date = self.dates.resolve(self.dates.find(line)[0], article.published)
-                continue
-            as_of, date_rule = self._sentence_date(text, s, e, state, article)
+        state.heading_date = None
+        for k, date in state.headings:
+            if k < si:
+                state.heading_date = date
+        as_of, date_rule = self._sentence_date(text, s, e, state, article)
         return cues, as_of, date_rule
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
-        for mention in self.dates.find(text, s, e, sentence_start=s):
+        for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words):
             if mention.deadline:
                 continue
             date = self.dates.resolve(mention, article.published, state.last_as_of)
@@ -651,19 +690,25 @@ class Engine:
         cues: list[Cue] = []
         last_end = s
         events = []
-        for m in self._speech_verb.finditer(text, s, e, timeout=T):
-            events.append(("verb", m))
-        for m in self._according.finditer(text, s, e, timeout=T):
-            events.append(("according", m))
-        for m in self._cited_as.finditer(text, s, e, timeout=T):
-            events.append(("cited_as", m))
+        words = self._words
+        if self.speech_triggers.any_in(words):
+            for m in self._speech_verb.finditer(text, s, e, timeout=T):
+                events.append(("verb", m))
+        if self.according_triggers.any_in(words):
+            for m in self._according.finditer(text, s, e, timeout=T):
+                events.append(("according", m))
+        if self.cited_as_triggers.any_in(words):
+            for m in self._cited_as.finditer(text, s, e, timeout=T):
+                events.append(("cited_as", m))
         events.sort(key=lambda ev: ev[1].start())
-        for m in self._citing.finditer(text, s, e, timeout=T):
+        citing = self._citing.finditer(text, s, e, timeout=T) if self.citing_triggers.any_in(words) else ()
+        for m in citing:
             # "citing data from the Kiel Institute": a later "The data ..." is theirs.
-            words = text[m.end():_phrase_stop(text, m.end(), e)].split()
+            words = text[m.end():self._phrase_stop(text, m.end(), e)].split()
             if words and words[0].lower() in self.source_documents:
                 self._speaker(" ".join(words), state, "ATTR-CITING", m.end())
-        document = self._document.match(text, s, e, timeout=T)
+        document = self._document.match(text, s, e, timeout=T) \
+            if self.document_triggers.any_in(words) else None
         if document:
             owner = state.documents.get(document.group().split()[-1].lower())
             if owner is not None:
@@ -671,7 +716,7 @@ class Engine:
                                 Speaker(owner.name, owner.kind, "ATTR-DOCUMENT"), "ATTR-DOCUMENT"))
         for kind, m in events:
             if kind == "according":
-                phrase_end = _phrase_stop(text, m.end(), e)
+                phrase_end = self._phrase_stop(text, m.end(), e)
                 speaker = self._speaker(text[m.end():phrase_end], state, "ATTR-ACCORDING-TO", m.end())
                 cue = Cue(m.start(), phrase_end, speaker, "ATTR-ACCORDING-TO")
                 self._attach_citing(text, cue, phrase_end, e, state)
@@ -686,13 +731,15 @@ class Engine:
             if any(c.start <= m.start() < c.end for c in cues):
                 continue
             before_text = text[max(s, m.start() - 3):m.start()]
-            prev_word = regex.search(r"(?r)([^\W\d_]+)\W*\Z", text[max(s, m.start() - 20):m.start()])
-            if prev_word and prev_word.group(1).lower() in ("the", "a", "an", "these", "those", "media", "news", "press", "of"):
-                if prev_word.group(1).lower() != "media" or m.group() not in ("reports",):
-                    continue
-            if before_text.rstrip().endswith((",", "\u201d", '"')) and not text[m.end():m.end() + 5].lstrip().startswith(("that", "the ", "it")):
+            prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start())
+            if prev_word and prev_word.group(1).lower() in self.noun_markers:
+                continue
+            next_word = text[m.end():m.end() + 12].split()[:1]
+            next_word = next_word[0].lower() if next_word else ""
+            if before_text.rstrip().endswith((",", "\u201d", '"')) and next_word not in self.relative_pronouns \
+                    and next_word not in self.determiners and next_word not in self.pronouns:
                 # Inverted: ", said Kyrylo Budanov, head of ..."
-                phrase_end = _phrase_stop(text, m.end(), e)
+                phrase_end = self._phrase_stop(text, m.end(), e)
                 phrase = text[m.end():phrase_end]
                 if phrase.strip() and phrase.strip()[0].isupper():
                     speaker = self._speaker(phrase, state, "ATTR-TRAILING", m.end())
@@ -712,9 +759,8 @@ class Engine:
 
     def _attach_citing(self, text: str, cue: Cue, pos: int, e: int, state: ArticleState) -> None:
         m = self._citing.search(text, pos, min(e, pos + 40), timeout=T)
-        if m and not text[pos:m.start()].strip(" ,\u2014-").strip() or (
-                m and regex.fullmatch(r"[\s,]*(?:on|last|this)?\s*[\w.]*\s*\d*\s*[\s,]*", text[pos:m.start()])):
-            phrase_end = _phrase_stop(text, m.end(), e)
+        if m and self._citing_gap.fullmatch(text, pos, m.start()):
+            phrase_end = self._phrase_stop(text, m.end(), e)
             cited = self._speaker(text[m.end():phrase_end], state, "ATTR-CITING", m.end())
             if cited is not None:
                 cue.cited = cited
@@ -730,10 +776,11 @@ class Engine:
         if date:
             chunk_end = date.start()
         chunk = text[floor:chunk_end]
-        cut = max(chunk.rfind(";"), chunk.rfind(":"), chunk.rfind("\u201c"), chunk.rfind("\u201d"),
-                  chunk.rfind('"'), chunk.rfind(", and "), chunk.rfind(" while "))
+        cut = max([chunk.rfind(mark) for mark in ("\u201c", "\u201d", '"')]
+                  + [chunk.rfind(brk) + len(brk) - 1 for brk in self.speaker_breaks if brk in chunk])
         rel = None
-        for word in (" that ", " who ", " which "):
+        for pronoun in self.relative_pronouns:
+            word = f" {pronoun} "
             at = chunk.rfind(word)
             if at > cut:
                 rest = chunk[at + len(word):].strip()
@@ -743,7 +790,7 @@ class Engine:
         if rel is not None and not chunk[cut + 1:].strip():
             # "a US military official, who cited ...": the relative clause's antecedent.
             head = chunk[:rel].rstrip(" ,")
-            head = regex.split(r"(?i)\b(?:from|to|with|by|of|for|in|at|on)\s+(?=(?:a|an|the)\b)", head)[-1]
+            head = self._antecedent.split(head)[-1]
             head_start = floor + chunk.find(head) if head else floor
             speaker = self._speaker(head, state, "ATTR-RELATIVE", head_start)
             return speaker, head_start, None
@@ -773,7 +820,7 @@ class Engine:
     def _is_title_phrase(self, phrase: str) -> bool:
         """"head of Ukraine's Military Intelligence": a role, not a name."""
         words = phrase.split()
-        if not words or not (words[0][:1].islower() or words[0] in ("The", "the")):
+        if not words or not (words[0][:1].islower() or words[0].lower() in self.determiners):
             return False
         return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
@@ -812,12 +859,12 @@ class Engine:
                 found = state.last_by_kind.get("outlet")
             return Speaker(found.name, found.kind, "ATTR-PRONOUN") if found else None
         words = low.split()
-        if words and words[0] in ("the", "a", "an") and len(words) == 2 and words[1] in self.source_documents:
+        if words and words[0] in self.determiners and len(words) == 2 and words[1] in self.source_documents:
             owner = state.documents.get(words[1])
             if owner:
                 return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
         # "data from the Kiel Institute": remember whose data it is.
-        doc = regex.match(r"(?i)(?:the\s+)?(?:" + "|".join(sorted(self.source_documents)) + r")\s+(?:from|of|by)\s+(.+)", phrase)
+        doc = self._document_of.match(phrase)
         if doc:
             owner = self._speaker(doc.group(1), state, rule_id, at)
             if owner:
@@ -838,7 +885,7 @@ class Engine:
             canonical, kind, sid = known[-1][1]
             speaker = Speaker(canonical, kind, sid)
         elif known:
-            cleaned = regex.sub(r"(?i)^(?:the|a|an)\s+", "", phrase)
+            cleaned = self._leading_determiner.sub("", phrase)
             speaker = Speaker(cleaned, "person", rule_id)
         else:
             acronym = self._acronym.search(phrase)
@@ -850,14 +897,14 @@ class Engine:
                 speaker = resolved or Speaker(single, "agency" if single.isupper() else "other", rule_id)
             else:
                 tokens = [t.strip("()\u2019's") for t in low.split()]
-                if all(t in self.non_agent or t in ("the", "a", "an", "and", "of", "official", "latest", "compiled") for t in tokens):
+                if all(t in self.non_agent or t in self.determiners for t in tokens):
                     return None
                 if not any(t in self.speaker_nouns for t in tokens) and not any(
                         w[:1].isupper() for w in phrase.split()[1:]):
                     return None
-                if any(t in self.non_agent for t in tokens) and not any(t in self.speaker_nouns for t in tokens):
+                if tokens[-1] in self.non_agent:
                     return None
-                cleaned = regex.sub(r"(?i)^(?:the|a|an)\s+", "", phrase)
+                cleaned = self._leading_determiner.sub("", phrase)
                 speaker = Speaker(cleaned, _kind_of(cleaned, self.speaker_nouns), rule_id)
         if speaker is None:
             return None
@@ -910,10 +957,23 @@ class Engine:
             return cue.speaker, rule_ids
         return None, []
 
+    def _phrase_stop(self, text: str, pos: int, end: int) -> int:
+        """End of a speaker phrase after ``according to``/``said``: punctuation or a clause word."""
+        m = self._speaker_phrase_end.search(text, pos, end, timeout=T)
+        stop = m.start() if m else end
+        # Keep "Name (ABBR)" whole.
+        if m and m.group() == "(":
+            close = text.find(")", m.start(), end)
+            if close > 0:
+                if text[close + 1:close + 2] in ",.;":
+                    return close + 1
+                return self._phrase_stop(text, close + 1, end)
+        return stop
+
     def _quote_speaker(self, text: str, q_start: int, q_end: int, state: ArticleState) -> Speaker | None:
         tail_end = min(len(text), q_end + 120)
         tail = text[q_end + 1:tail_end]
-        stop = regex.search(r"[.;\n]", tail)
+        stop = self._tail_stop.search(tail)
         tail = tail[:stop.start()] if stop else tail
         m = self._speech_verb.search(tail)
         if m:
@@ -950,19 +1010,6 @@ def _kind_of(phrase: str, speaker_nouns: set[str]) -> str:
     return "other"
 
 
-def _phrase_stop(text: str, pos: int, end: int) -> int:
-    """End of a speaker phrase after ``according to``/``said``: a comma, full stop or clause word."""
-    m = regex.compile(r"[,;:.\u201c\u201d\"(]|\s(?:that|who|which|on|in|at|citing|as|after|last|this)\s|\n").search(
-        text, pos, end)
-    stop = m.start() if m else end
-    # Keep "Name (ABBR)" whole.
-    if m and m.group() == "(":
-        close = text.find(")", m.start(), end)
-        if close > 0:
-            return _phrase_stop(text, close + 1, end) if text[close + 1:close + 2] not in ",.;" else close + 1
-    return stop
-
-
 def _bounds(qualifier: str, fig: numbers.Figure) -> tuple[float | None, float | None, float | None]:
     v = fig.value
     if qualifier == "several":
@@ -988,7 +1035,8 @@ def _claim_id(doc: str, start: int, end: int, surface: str) -> str:
 def _is_initial(word: str) -> bool:
     """``J.`` or ``U.S.``-like tokens made of single letters and dots."""
     stripped = word.strip("\"'(\u201c")
-    return bool(regex.fullmatch(r"(?:[a-z]\.)+", stripped))
+    return len(stripped) >= 2 and all(
+        (ch.isalpha() if i % 2 == 0 else ch == ".") for i, ch in enumerate(stripped)) and len(stripped) % 2 == 0
 
 
 def _next_visible(text: str, pos: int) -> str:

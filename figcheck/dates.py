@@ -64,33 +64,55 @@ class DateFinder:
         self._parts = regex.compile(
             r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
         self._iso = regex.compile(r"(\d{4})-(\d\d)-(\d\d)")
+        self.calendar_triggers = rules.Triggers(list(self.months) + ["0"])
+        self.weekday_triggers = rules.Triggers(self.weekdays)
+        self.relative_triggers = rules.Triggers(self.relative)
+        self.same_day_triggers = rules.Triggers(book.lists["same_day"])
         self.heading = regex.compile(r"\A\s*(?:" + book.fragments["calendar_date"] + r")\s*\Z")
 
     def find(self, text: str, start: int = 0, end: int | None = None,
-             sentence_start: int | None = None) -> list[DateMention]:
-        """Date mentions in ``text[start:end]``, in text order."""
+             sentence_start: int | None = None,
+             words: frozenset[str] | None = None) -> list[DateMention]:
+        """Date mentions in ``text[start:end]``, in text order.
+
+        ``words`` (from :func:`rules.words_of`) lets the finder skip patterns whose words
+        the stretch does not contain.
+        """
         end = len(text) if end is None else end
+        if words is None:
+            words = rules.words_of(text, start, end)
         clause_floor = start if sentence_start is None else sentence_start
         found: list[DateMention] = []
         timeout = rules.REGEX_TIMEOUT_SECONDS
-        for m in self._calendar.finditer(text, start, end, timeout=timeout):
+        calendar = self._calendar.finditer(text, start, end, timeout=timeout) \
+            if self.calendar_triggers.any_in(words) or self.iso_possible(text, start, end) else ()
+        for m in calendar:
             mention = self._calendar_mention(m)
             if mention is not None:
                 found.append(self._with_deadline(text, mention, clause_floor))
         taken = [(d.start, d.end) for d in found]
-        for m in self._weekday.finditer(text, start, end, timeout=timeout):
+        weekdays = self._weekday.finditer(text, start, end, timeout=timeout) \
+            if self.weekday_triggers.any_in(words) else ()
+        for m in weekdays:
             if any(s <= m.start() < e for s, e in taken):
                 continue
             day = m.group().split()[-1].lower()
             found.append(self._with_deadline(text, DateMention(
                 m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day]), clause_floor))
-        for m in self._relative.finditer(text, start, end, timeout=timeout):
+        relative = self._relative.finditer(text, start, end, timeout=timeout) \
+            if self.relative_triggers.any_in(words) else ()
+        for m in relative:
             key = " ".join(m.group().lower().split())
             found.append(DateMention(m.start(), m.end(), "DATE-RELATIVE", days_back=self.relative[key]))
-        for m in self._same_day.finditer(text, start, end, timeout=timeout):
+        same_day = self._same_day.finditer(text, start, end, timeout=timeout) \
+            if self.same_day_triggers.any_in(words) else ()
+        for m in same_day:
             found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
         found.sort(key=lambda d: d.start)
         return found
+
+    def iso_possible(self, text: str, start: int, end: int) -> bool:
+        return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
 
     def _calendar_mention(self, m: regex.Match) -> DateMention | None:
         iso = self._iso.fullmatch(m.group())

@@ -37,6 +37,7 @@ _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _SEPARATORS = ",\u00a0\u202f\u2009"
 #: How far after a candidate a figure may reach, in characters.
 _WINDOW = 160
+_SHORT_WINDOW = 64
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Figure:
     core_end: int = 0
     #: For a range, where its second figure ends (exclusion checks look after it).
     opener: str | None = None
+    #: The value of the first number alone (``27`` of ``October 27-28``).
+    core_value: float | None = None
 
 
 @dataclass
@@ -142,11 +145,16 @@ class Grammar:
 
     def parse_at(self, text: str, pos: int) -> Figure | None:
         """The figure starting at ``pos`` (a candidate), or None."""
-        window_end = min(len(text), pos + _WINDOW)
-        toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end())
-                for m in _TOKEN.finditer(text, pos, window_end, timeout=rules.REGEX_TIMEOUT_SECONDS)]
-        if not toks:
-            return None
+        # Most figures end within a few words: read a short window first, and a longer
+        # one only when the figure may run past it.
+        for window in (_SHORT_WINDOW, _WINDOW):
+            window_end = min(len(text), pos + window)
+            toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end())
+                    for m in _TOKEN.finditer(text, pos, window_end, timeout=rules.REGEX_TIMEOUT_SECONDS)]
+            if not toks:
+                return None
+            if window_end == len(text) or len(toks) > 8 or window == _WINDOW:
+                break
         first = self._atom(text, toks, 0)
         if first is None:
             return None
@@ -216,7 +224,8 @@ class Grammar:
                       is_range=is_range, vague=vague is not None, currency=currency,
                       percent=percent, written_in_words=first.words,
                       has_scale=first.scale is not None, rule_ids=figure_rules,
-                      core_start=core_start, core_end=toks[first.last].end, opener=opener)
+                      core_start=core_start, core_end=toks[first.last].end, opener=opener,
+                      core_value=first.value)
 
     def _percent(self, toks: list[_Tok], last: int) -> tuple[bool, int]:
         for words in self.percent_words:

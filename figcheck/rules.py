@@ -184,6 +184,33 @@ def load(extra_dirs: tuple[str, ...] = ()) -> RuleBook:
                     version=digest.hexdigest()[:16])
 
 
+_WORD = regex.compile(r"[^\W\d_]+")
+
+
+def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
+    """The lower-cased words of ``text[start:end]``, to test triggers against."""
+    end = len(text) if end is None else end
+    return frozenset(w.lower() for w in _WORD.findall(text, start, end))
+
+
+class Triggers:
+    """Cheap test of whether a list's phrases can occur in a stretch of text.
+
+    A phrase can occur only if all of its words do; running a pattern only where one of
+    its phrases can occur keeps long alternations off most sentences.
+    """
+
+    def __init__(self, phrases):
+        word_sets = {frozenset(w.lower() for w in _WORD.findall(p)) for p in phrases}
+        self.single_words = frozenset(next(iter(ws)) for ws in word_sets if len(ws) == 1)
+        self.word_sets = sorted((ws for ws in word_sets if len(ws) > 1), key=sorted)
+
+    def any_in(self, words: frozenset[str]) -> bool:
+        if not self.single_words.isdisjoint(words):
+            return True
+        return any(ws <= words for ws in self.word_sets)
+
+
 def _value_tables(files: dict[str, dict[str, Any]]) -> list[dict[str, list[str]]]:
     """``[values]`` tables map words to data; their keys are also usable as lists."""
     return [{name: [str(k) for k in table] for name, table in parsed.get("values", {}).items()
