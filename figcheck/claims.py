@@ -100,16 +100,22 @@ class Engine:
         self._exclusion_before = regex.compile("".join(before_parts))
         self._exclusion_after = regex.compile("".join(after_parts))
         # -- qualifiers
-        self.qualifiers = []
-        for rule in book.of("qualifiers"):
-            before = rule.get("before")
-            after = rule.get("after")
-            self.qualifiers.append((
-                rule,
-                regex.compile(r"(?ri)(?<![\w])(?:" + book.expand(before) + r")[\s\"\u201c\u201d'\u2018\u2019]*\Z")
-                if before else None,
-                regex.compile(r"(?i)" + book.expand(after)) if after else None,
-            ))
+        # As for exclusions, one call per side tries every qualifier.
+        self.qualifiers = list(book.of("qualifiers"))
+        before_parts, after_parts = [], []
+        for k, rule in enumerate(self.qualifiers):
+            if rule.get("before"):
+                before_parts.append(
+                    f"(?:(?<=(?<![\\w])(?P<b{k}>{book.expand(rule.get('before'))})"
+                    f"[\\s\"\u201c\u201d'\u2018\u2019]*)(?P<at{k}>))?")
+            if rule.get("after"):
+                after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
+        self._qualifier_before = regex.compile("(?i)" + "".join(before_parts))
+        self._qualifier_after = regex.compile("(?i)" + "".join(after_parts))
+        self._qualifier_after_each = {
+            k: regex.compile("(?i)" + book.expand(rule.get("after")))
+            for k, rule in enumerate(self.qualifiers) if rule.get("after")}
+        self.small_count_rule = next(r for r in self.exclusions if r.get("needs_people_unit"))
         # -- units
         self.unit_nouns: dict[tuple[str, ...], tuple[str, str, bool]] = {}
         self.unit_status: dict[str, tuple[str, str]] = {}
@@ -280,13 +286,12 @@ class Engine:
                 text_end = part_end
                 row_rules.append("UNIT-GROUP-EACH")
             else:
-                unit = self._unit(text, fig, s_start, s_end, previous, row_rules)
-                if fig.written_in_words and fig.value is not None and fig.value < 10 and not fig.is_range:
-                    if not unit.people:
-                        if debug is not None:
-                            debug.append(("EXCL-SMALL-COUNT", text[fig.start:fig.end]))
-                        continue
                 qualifier, q_rule = self._qualifier(text, fig)
+                unit = self._unit(text, fig, s_start, s_end, previous, row_rules, self._qualifier_end)
+                if self._small_count(fig) and not unit.people:
+                    if debug is not None:
+                        debug.append((self.small_count_rule.id, text[fig.start:fig.end]))
+                    continue
                 if q_rule:
                     row_rules.append(q_rule)
                 fig_value, low, high = _bounds(qualifier, fig)
@@ -416,26 +421,34 @@ class Engine:
         return None
 
     # -- qualifiers ----------------------------------------------------------------
+    def _small_count(self, fig: numbers.Figure) -> bool:
+        """Spelled-out counts this small are figures only when they count people."""
+        limit = self.small_count_rule.get("max_value")
+        return fig.written_in_words and not fig.is_range and fig.value is not None and fig.value <= limit
+
     def _qualifier(self, text: str, fig: numbers.Figure) -> tuple[str, str | None]:
         self._qualifier_start = fig.start
+        self._qualifier_end = fig.end
         if fig.vague:
             return "several", None
-        if fig.is_range:
-            for _rule, before, _after in self.qualifiers:
-                if before is not None:
-                    m = before.match(text, max(0, fig.start - 50), fig.start, timeout=T)
-                    if m:
-                        self._qualifier_start = m.start()
-                        break
-            return "range", None
-        for rule, before, after in self.qualifiers:
-            if before is not None:
-                m = before.match(text, max(0, fig.start - 50), fig.start, timeout=T)
-                if m:
-                    self._qualifier_start = m.start()
-                    return rule.get("qualifier"), rule.id
-            if after is not None and after.match(text, fig.end, min(len(text), fig.end + 20), timeout=T):
+        before = self._qualifier_before.match(text, fig.start, timeout=T)
+        after = None
+        for k, rule in enumerate(self.qualifiers):
+            if before is not None and before.group(f"at{k}") is not None if f"at{k}" in before.re.groupindex else False:
+                # A range keeps its own qualifier but its surface takes the wording in.
+                self._qualifier_start = before.start(f"b{k}")
+                if fig.is_range:
+                    return "range", None
                 return rule.get("qualifier"), rule.id
+            if not fig.is_range and rule.get("after"):
+                if after is None:
+                    after = self._qualifier_after.match(text, fig.end, timeout=T)
+                if after.group(f"a{k}") is not None:
+                    own = self._qualifier_after_each[k].match(text, fig.end, timeout=T)
+                    self._qualifier_end = own.end() if own else fig.end
+                    return rule.get("qualifier"), rule.id
+        if fig.is_range:
+            return "range", None
         return "exact", None
 
     # -- units ---------------------------------------------------------------------
@@ -449,16 +462,18 @@ class Engine:
         return words
 
     def _unit(self, text: str, fig: numbers.Figure, s_start: int, s_end: int,
-              previous: list[dict[str, Any]], row_rules: list[str]) -> _Unit:
-        self._phrase_end = fig.end
+              previous: list[dict[str, Any]], row_rules: list[str],
+              phrase_start: int | None = None) -> _Unit:
+        phrase_start = fig.end if phrase_start is None else phrase_start
+        self._phrase_end = phrase_start
         if fig.currency:
             row_rules.append("UNIT-CURRENCY")
-            self._noun_phrase(text, fig, s_end)
+            self._noun_phrase(text, phrase_start, s_end)
             return _Unit(fig.currency, "UNIT-CURRENCY")
         if fig.percent:
             row_rules.append("UNIT-PERCENT")
             return _Unit("percent", "UNIT-PERCENT")
-        head, status, plain = self._noun_phrase(text, fig, s_end)
+        head, status, plain = self._noun_phrase(text, phrase_start, s_end)
         unit = None
         if status:
             unit = _Unit(status[0], status[1], True)
@@ -491,9 +506,9 @@ class Engine:
     def _people_units(self) -> frozenset[str]:
         return frozenset(u for u, _r, people in self.unit_nouns.values() if people)
 
-    def _noun_phrase(self, text: str, fig: numbers.Figure, s_end: int):
+    def _noun_phrase(self, text: str, phrase_start: int, s_end: int):
         """(head unit, status unit, plain noun) of the phrase after the figure."""
-        words = self._phrase(text, fig.end, s_end)
+        words = self._phrase(text, phrase_start, s_end)
         head = status = None
         plain = None
         i = 0
@@ -502,7 +517,7 @@ class Engine:
         while i < len(words) and modifiers <= 5:
             word, w_start, w_end = words[i]
             low = word.lower()
-            if i == 0 and w_start - fig.end > 2 and text[fig.end:w_start].strip(" \"\u201d'\u2019"):
+            if i == 0 and w_start - phrase_start > 2 and text[phrase_start:w_start].strip(" \"\u201d'\u2019"):
                 break
             if word in ("-", "\u2013") and i == 0:
                 i += 1

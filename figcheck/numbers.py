@@ -104,7 +104,8 @@ class Grammar:
         self.articles = {k.lower(): float(v) for k, v in values["article"].items()}
         self.currencies = dict(values["currency"])
         self.percent_words = [tuple(w.lower().split()) for w in book.lists["percent_word"]]
-        self.range_words = {w.lower() for w in book.lists["range_word"]}
+        self.range_words = {k.lower(): v.lower() for k, v in values["range_word"].items()}
+        self.small_word_ranges = {k.lower(): float(v) for k, v in values["small_word_range"].items()}
         self.range_openers = {w.lower() for w in book.lists["range_opener"]}
         self.candidate_words = sorted(set(self.small) | set(self.scale_words))
         longest_currency = sorted(self.currencies, key=len, reverse=True)
@@ -163,8 +164,8 @@ class Grammar:
         core_start = start
         # Vague words and articles sit before a scale word that was the candidate.
         vague = None
-        left = _left_words(text, start, 3)
         if first.words and toks[first.first].low in self.scale_words:
+            left = _left_words(text, start, 3)
             for size in (3, 2, 1):
                 key = tuple(w.lower() for w, _ in left[-size:]) if len(left) >= size else None
                 if key and key in self.vague:
@@ -193,7 +194,7 @@ class Grammar:
             value, low, high = None, first.value * vague[0], first.value * vague[1] - 1
             figure_rules.append("NUM-VAGUE")
         else:
-            second = self._range_second(text, toks, last_tok, first, left)
+            second = self._range_second(text, toks, last_tok, first, None)
             if second is not None:
                 atom2, range_end, opener = second
                 if atom2.scale and not first.scale and first.value * atom2.scale <= atom2.value:
@@ -241,22 +242,27 @@ class Grammar:
         return False, last
 
     def _range_second(self, text: str, toks: list[_Tok], last: int, first: _Atom,
-                      left: list[tuple[str, int]]):
+                      left: list[tuple[str, int]] | None):
         idx = last + 1
         if idx >= len(toks):
             return None
         sep = toks[idx]
-        opener = left[-1][0].lower() if left else None
         if sep.kind == "sym" and sep.text in _DASHES and _close(toks[last], sep, 1):
             idx += 1
         elif sep.kind == "word" and sep.low in self.range_words and _close(toks[last], sep, 1):
-            if sep.low == "and" and opener != "between":
-                return None
-            if sep.low == "or" and (first.value >= 100 or not first.words):
+            needs_opener = self.range_words[sep.low]
+            if needs_opener:
+                left = _left_words(text, toks[first.first].start, 1)
+                if not left or left[-1][0].lower() != needs_opener:
+                    return None
+            if sep.low in self.small_word_ranges and (
+                    first.value > self.small_word_ranges[sep.low] or not first.words):
                 return None
             idx += 1
         else:
             return None
+        left = _left_words(text, toks[first.first].start, 1)
+        opener = left[-1][0].lower() if left else None
         if idx < len(toks) and toks[idx].kind == "sym" and toks[idx].text in self.currencies:
             idx += 1
         if idx >= len(toks) or not _close(toks[idx - 1], toks[idx], 2):
