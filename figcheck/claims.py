@@ -30,8 +30,9 @@ _STRAIGHT = '"'
 _MIN_QUOTE_WORDS = 7
 _APOSTROPHES = "\u2019'"
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
-_CONTEXT_SENTENCES = 2
+_CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
+_SENTENCE_OPENERS = "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"
 
 
 class ArticleTimeout(RuntimeError):
@@ -86,7 +87,6 @@ class Engine:
         # -- sentences
         self.abbreviations = {a.lower() for a in book.lists["abbreviation"]}
         self._boundary = regex.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
-        self._last_token = regex.compile(r"(?r)\S+\Z")
         # -- exclusions
         # All exclusion contexts are tried in one call per side: each rule's pattern sits
         # in an optional look-around that leaves an empty named group when it holds.
@@ -99,6 +99,22 @@ class Engine:
                 after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
         self._exclusion_before = regex.compile("".join(before_parts))
         self._exclusion_after = regex.compile("".join(after_parts))
+        # Per rule: (id, group index before, group index after, conditions...), so the hot
+        # loop reads tuples instead of dictionaries.
+        self._exclusion_checks = []
+        for k, rule in enumerate(self.exclusions):
+            data = rule.data
+            if data.get("needs_people_unit"):
+                continue  # decided once the unit is known
+            self._exclusion_checks.append((
+                rule.id,
+                self._exclusion_before.groupindex.get(f"b{k}"),
+                self._exclusion_after.groupindex.get(f"a{k}"),
+                bool(data.get("digits_only")), bool(data.get("words_only")),
+                data.get("max_value"), data.get("min_value"),
+                bool(data.get("plain_four_digits")), data.get("min_digits"),
+                data.get("require") == "both",
+            ))
         # -- qualifiers
         # As for exclusions, one call per side tries every qualifier.
         self.qualifiers = list(book.of("qualifiers"))
@@ -211,6 +227,7 @@ class Engine:
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
         self._quote_mark = regex.compile(r'[\u201c\u201d"\n]')
         self._digit = regex.compile(r"\d")
+        self._digit_core = regex.compile(r"\d+(?:[,\u00a0\u202f\u2009]\d{3})*(?:\.\d+)?")
         self._letters = regex.compile(r"[^\W\d_]+")
         self._word_before = regex.compile(r"(?r)([^\W\d_]+)\W*\Z")
         self._tail_stop = regex.compile(r"[.;\n]")
@@ -250,6 +267,19 @@ class Engine:
             i += 1
             if pos < consumed:
                 continue
+            # Most numbers in news are dates and years: rule those out on the digits alone
+            # before parsing the whole figure.
+            core = self._digit_core.match(text, pos, timeout=T) if text[pos].isdigit() else None
+            if core is not None and not text[core.end():core.end() + 1].isalpha():
+                value = float(numbers.strip_separators(core.group()))
+                bare = numbers.Figure(start=pos, end=core.end(), value=value, low=value, high=value,
+                                      core_start=pos, core_end=core.end(), core_value=value)
+                excluded = self._excluded(text, bare)
+                if excluded:
+                    consumed = core.end()
+                    if debug is not None:
+                        debug.append((excluded, core.group()))
+                    continue
             fig = self.grammar.parse_at(text, pos)
             if fig is None:
                 continue
@@ -342,17 +372,19 @@ class Engine:
 
     # -- sentences and quotations ---------------------------------------------------
     def _sentences(self, text: str, begin: int) -> list[tuple[int, int]]:
+        """Sentence spans: a line break, or an end mark before a capital, digit or quote,
+        unless the mark ends an abbreviation or an initial."""
         spans = []
         start = begin
         for m in self._boundary.finditer(text, begin, timeout=T):
             end = m.end()
             if m.group() != "\n":
-                token = self._last_token.search(text, max(start, end - 20), m.start() + 1)
-                word = token.group().lower() if token else ""
-                if word in self.abbreviations or _is_initial(word):
-                    continue
                 nxt = _next_visible(text, end)
-                if nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"):
+                if not (nxt.isupper() or nxt.isdigit() or nxt in _SENTENCE_OPENERS):
+                    continue
+                word_start = max(text.rfind(" ", start, m.start()), text.rfind("\n", start, m.start())) + 1
+                word = text[word_start:m.start() + 1].lower()
+                if word in self.abbreviations or _is_initial(word):
                     continue
             if text[start:end].strip():
                 spans.append(_trim(text, start, end))
@@ -387,37 +419,36 @@ class Engine:
         """The id of the first exclusion rule the number meets, if any."""
         core = text[fig.core_start:fig.core_end]
         core_value = fig.core_value
-        before = self._exclusion_before.match(text, fig.core_start, timeout=T).groupdict()
-        after_core = self._exclusion_after.match(text, fig.core_end, timeout=T).groupdict()
-        after_end = after_core if fig.end == fig.core_end else \
-            self._exclusion_after.match(text, fig.end, timeout=T).groupdict()
-        for k, rule in enumerate(self.exclusions):
-            data = rule.data
-            if data.get("needs_people_unit"):
-                continue  # decided once the unit is known
-            if data.get("digits_only") and fig.written_in_words:
+        words = fig.written_in_words
+        plain_four = len(core) == 4 and core.isdigit()
+        before = after_core = after_end = None
+        for (rule_id, b_group, a_group, digits_only, words_only, max_value, min_value,
+             needs_plain_four, min_digits, both) in self._exclusion_checks:
+            if (digits_only and words) or (words_only and not words):
                 continue
-            if data.get("words_only") and not fig.written_in_words:
+            if max_value is not None and (core_value is None or core_value > max_value):
                 continue
-            if "max_value" in data and (core_value is None or core_value > data["max_value"]):
+            if min_value is not None and (core_value is None or core_value < min_value):
                 continue
-            if "min_value" in data and (core_value is None or core_value < data["min_value"]):
+            if needs_plain_four and not plain_four:
                 continue
-            if data.get("plain_four_digits") and not (len(core) == 4 and core.isdigit()):
+            if min_digits is not None and not (core.isdigit() and len(core) >= min_digits):
                 continue
-            if "min_digits" in data and not (core.isdigit() and len(core) >= data["min_digits"]):
-                continue
-            has_before, has_after = "before" in data, "after" in data
-            if not has_before and not has_after:
-                return rule.id
-            hit_before = has_before and before.get(f"b{k}") is not None
-            hit_after = has_after and (after_core.get(f"a{k}") is not None
-                                       or after_end.get(f"a{k}") is not None)
-            if data.get("require") == "both":
-                if hit_before and hit_after:
-                    return rule.id
-            elif hit_before or hit_after:
-                return rule.id
+            if b_group is None and a_group is None:
+                return rule_id
+            hit_before = hit_after = False
+            if b_group is not None:
+                if before is None:
+                    before = self._exclusion_before.match(text, fig.core_start, timeout=T)
+                hit_before = before.group(b_group) is not None
+            if a_group is not None and not (hit_before and not both):
+                if after_core is None:
+                    after_core = self._exclusion_after.match(text, fig.core_end, timeout=T)
+                    after_end = after_core if fig.end == fig.core_end else \
+                        self._exclusion_after.match(text, fig.end, timeout=T)
+                hit_after = after_core.group(a_group) is not None or after_end.group(a_group) is not None
+            if (hit_before and hit_after) if both else (hit_before or hit_after):
+                return rule_id
         return None
 
     # -- qualifiers ----------------------------------------------------------------
@@ -577,7 +608,8 @@ class Engine:
         in units.toml wins, so casualties beat killed.
         """
         limit = min(s_end, pos + 110)
-        nxt = self._next_digit(text, pos, limit)
+        digit = self._digit.search(text, pos, limit, timeout=T)
+        nxt = digit.start() if digit else limit
         found = []
         for order, (unit, rule_id, pattern) in enumerate(self.predicate_rules):
             m = pattern.search(text, pos, nxt, timeout=T)

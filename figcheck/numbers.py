@@ -275,7 +275,7 @@ class Grammar:
     def _atom(self, text: str, toks: list[_Tok], i: int) -> _Atom | None:
         tok = toks[i]
         if tok.kind == "num":
-            value = float(_strip_separators(tok.text))
+            value = float(strip_separators(tok.text))
             last, scale = i, None
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if nxt is not None and nxt.kind == "word" and nxt.start == tok.end and nxt.text in self.scale_suffixes:
@@ -360,7 +360,7 @@ def _close(a: _Tok, b: _Tok, max_gap: int) -> bool:
     return 0 <= b.start - a.end <= max_gap
 
 
-def _strip_separators(digits: str) -> str:
+def strip_separators(digits: str) -> str:
     for sep in _SEPARATORS:
         digits = digits.replace(sep, "")
     return digits
