@@ -32,6 +32,7 @@ _APOSTROPHES = "\u2019'"
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
+_END_MARKS = ".!?\u2026\"'\u201d\u2019)]"
 _SENTENCE_OPENERS = "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"
 
 
@@ -87,6 +88,7 @@ class Engine:
         # -- sentences
         self.abbreviations = {a.lower() for a in book.lists["abbreviation"]}
         self._boundary = regex.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
+        self._boundary_back = regex.compile(r"(?r)[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
         # -- exclusions
         # All exclusion contexts are tried in one call per side: each rule's pattern sits
         # in an optional look-around that leaves an empty named group when it holds.
@@ -149,13 +151,15 @@ class Engine:
             for word in rule.get("status", []):
                 self.unit_status.setdefault(word.lower(), (unit, rule.id))
             if rule.get("predicates"):
-                self.predicate_rules.append((unit, rule.id, regex.compile(
-                    r"(?i)(?<![\w])(?:" + rules.list_alternation(rule.get("predicates")) + r")(?![\w])")))
+                self.predicate_rules.append((unit, rule.id, rules.list_alternation(rule.get("predicates"))))
             for phrase in rule.get("before", []):
                 befores.setdefault(" ".join(phrase.lower().split()), (unit, rule.id))
             self.unit_canonical.update({k.lower(): v for k, v in rule.get("canonical", {}).items()})
             self.currency_words.update({k.lower(): v for k, v in rule.get("codes", {}).items()})
         self.max_noun_words = max(len(k) for k in self.unit_nouns)
+        self._predicate = regex.compile(r"(?i)(?<![\w])(?:" + "|".join(
+            f"(?P<p{k}>{alternation})" for k, (_u, _r, alternation) in enumerate(self.predicate_rules))
+            + r")(?![\w])")
         self.befores = befores
         self._before_unit = regex.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
@@ -185,7 +189,10 @@ class Engine:
         self._speech_verb = regex.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
         self._verb_prefix = regex.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
         self._trailing_date = regex.compile(
-            r"(?ri)\s+(?:on\s+|last\s+|this\s+)?(?:" + f["weekday_name"] + r"|week|month|year|" + f["calendar_date"] + r")\s*\Z")
+            r"(?ri)\s+(?:on\s+|last\s+|this\s+)?(?:" + f["weekday_name"] + r"|" + f["trailing_time_word"]
+            + r"|" + f["calendar_date"] + r")\s*\Z")
+        self.trailing_date_triggers = rules.Triggers(
+            book.lists["weekday_name"] + book.lists["month_name"] + book.lists["trailing_time_word"])
         self.non_agent = {w.lower() for w in book.lists["non_agent"]}
         self.speaker_nouns = {w.lower() for w in book.lists["speaker_noun"]}
         self.title_words = set(book.lists["title_word"])
@@ -201,6 +208,7 @@ class Engine:
         self._citing = regex.compile(r"(?i)" + attribution["ATTR-CITING"].pattern)
         self._cited_as = regex.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
         self._document = regex.compile(attribution["ATTR-DOCUMENT"].pattern)
+        self._debug: list | None = None
         self.speech_triggers = rules.Triggers(book.lists["speech_verb"])
         self.according_triggers = rules.Triggers(attribution["ATTR-ACCORDING-TO"].get("triggers"))
         self.citing_triggers = rules.Triggers(attribution["ATTR-CITING"].get("triggers"))
@@ -236,6 +244,7 @@ class Engine:
     # ------------------------------------------------------------------------------
     def extract(self, article: Article, debug: list | None = None) -> list[dict[str, Any]]:
         """The claims of one article as row dicts (``debug`` collects rejections)."""
+        self._debug = debug
         try:
             return self._extract(article, debug)
         except TimeoutError as exc:
@@ -247,16 +256,16 @@ class Engine:
         candidates = self.grammar.candidates(text, begin)
         if not candidates:
             return []
-        spans = self._sentences(text, begin)
-        starts = [s for s, _ in spans]
         quotes = self._quotes(text, begin)
         state = ArticleState()
-        for k, (s, e) in enumerate(spans):
+        line_start = begin
+        for line in text[begin:].split("\n"):
             # A live blog's day heading ("Wednesday, February 8, 2023") dates what follows.
-            if e - s <= _MAX_HEADING and self.dates.is_heading(text[s:e]):
-                mentions = self.dates.find(text, s, e)
+            if len(line) <= _MAX_HEADING and self.dates.is_heading(line):
+                mentions = self.dates.find(line)
                 if mentions:
-                    state.headings.append((k, self.dates.resolve(mentions[0], article.published)))
+                    state.headings.append((line_start, self.dates.resolve(mentions[0], article.published)))
+            line_start += len(line) + 1
         rows: list[dict[str, Any]] = []
         consumed = begin
         sentence_cache: dict[int, tuple[list[Cue], dt.date | None, str | None]] = {}
@@ -286,18 +295,16 @@ class Engine:
             consumed = max(consumed, fig.end)
             if fig.start < begin:
                 continue
-            si = bisect.bisect_right(starts, fig.core_start) - 1
-            if si < 0:
-                continue
-            s_start, s_end = spans[si]
             excluded = self._excluded(text, fig)
             if excluded:
                 if debug is not None:
                     debug.append((excluded, text[fig.start:fig.end]))
                 continue
             row_rules = list(fig.rule_ids)
+            s_start, s_end = self._sentence_at(text, begin, fig.core_start)
+            si = s_start
             if si not in sentence_cache:
-                sentence_cache[si] = self._sentence_context(text, spans, si, state, article)
+                sentence_cache[si] = self._sentence_context(text, begin, (s_start, s_end), state, article)
             cues, as_of, date_rule = sentence_cache[si]
             self._speaker_spans = [(c.start, c.end) for c in cues if c.rule_id == "ATTR-SAID"]
             # A group and the size of each: "two brigades ..., each consisting of 6,000".
@@ -331,7 +338,7 @@ class Engine:
                 row_rules.append(e_rule)
             text_end = max(text_end, entity_end)
             text_start = self._qualifier_start if not composite else fig.start
-            speaker, a_rules = self._attribute(text, fig, cues, quotes, state, spans, si, article)
+            speaker, a_rules = self._attribute(text, fig, cues, quotes, state)
             row_rules.extend(a_rules)
             if date_rule:
                 row_rules.append(date_rule)
@@ -371,27 +378,49 @@ class Engine:
         return rows
 
     # -- sentences and quotations ---------------------------------------------------
-    def _sentences(self, text: str, begin: int) -> list[tuple[int, int]]:
-        """Sentence spans: a line break, or an end mark before a capital, digit or quote,
-        unless the mark ends an abbreviation or an initial."""
-        spans = []
+    def _is_boundary(self, text: str, m: regex.Match, floor: int) -> bool:
+        """A line break, or an end mark before a capital, digit or quote that does not
+        end an abbreviation or an initial."""
+        if m.group() == "\n":
+            return True
+        nxt = _next_visible(text, m.end())
+        if not (nxt.isupper() or nxt.isdigit() or nxt in _SENTENCE_OPENERS):
+            return False
+        low = max(floor, m.start() - 30)
+        word_start = max(text.rfind(" ", low, m.start()), text.rfind("\n", low, m.start()), low - 1) + 1
+        word = text[word_start:m.start() + 1].lower()
+        if word in self.abbreviations or _is_initial(word):
+            if self._debug is not None:
+                self._debug.append(("SENT-ABBREVIATION", word))
+            return False
+        return True
+
+    def _sentence_at(self, text: str, begin: int, pos: int) -> tuple[int, int]:
+        """The sentence around ``pos``, found by looking for boundaries on both sides."""
         start = begin
-        for m in self._boundary.finditer(text, begin, timeout=T):
-            end = m.end()
-            if m.group() != "\n":
-                nxt = _next_visible(text, end)
-                if not (nxt.isupper() or nxt.isdigit() or nxt in _SENTENCE_OPENERS):
-                    continue
-                word_start = max(text.rfind(" ", start, m.start()), text.rfind("\n", start, m.start())) + 1
-                word = text[word_start:m.start() + 1].lower()
-                if word in self.abbreviations or _is_initial(word):
-                    continue
-            if text[start:end].strip():
-                spans.append(_trim(text, start, end))
-            start = end
-        if text[start:].strip():
-            spans.append(_trim(text, start, len(text)))
-        return spans
+        at = pos
+        while at > begin:
+            m = self._boundary_back.search(text, begin, at, timeout=T)
+            if m is None:
+                break
+            if self._is_boundary(text, m, begin):
+                start = m.end()
+                break
+            at = m.start()
+        end = len(text)
+        for m in self._boundary.finditer(text, pos, timeout=T):
+            if self._is_boundary(text, m, start):
+                end = m.end()
+                break
+        return _trim(text, start, end)
+
+    def _sentence_before(self, text: str, begin: int, start: int) -> tuple[int, int] | None:
+        at = start
+        while at > begin and (text[at - 1].isspace() or text[at - 1] in _END_MARKS):
+            at -= 1
+        if at <= begin:
+            return None
+        return self._sentence_at(text, begin, at - 1)
 
     def _quotes(self, text: str, begin: int) -> list[tuple[int, int]]:
         """Quotation spans (inside the marks), pairing curly and straight marks per paragraph."""
@@ -604,27 +633,19 @@ class Engine:
     def _predicate_unit(self, text: str, pos: int, s_end: int) -> tuple[str, str] | None:
         """What happened to the counted people, said after the phrase ("have been killed").
 
-        Of predicates that overlap ("have been killed or wounded"), the unit listed first
-        in units.toml wins, so casualties beat killed.
+        The earliest predicate wins; at one place, the unit listed first in units.toml
+        (casualties before killed: "killed or wounded").
         """
         limit = min(s_end, pos + 110)
         digit = self._digit.search(text, pos, limit, timeout=T)
         nxt = digit.start() if digit else limit
-        found = []
-        for order, (unit, rule_id, pattern) in enumerate(self.predicate_rules):
-            m = pattern.search(text, pos, nxt, timeout=T)
-            if m:
-                found.append((m.start(), m.end(), order, unit, rule_id))
-        if not found:
+        m = self._predicate.search(text, pos, nxt, timeout=T)
+        if m is None:
             return None
-        first_start = min(f[0] for f in found)
-        first_end = min(f[1] for f in found if f[0] == first_start)
-        overlapping = [f for f in found if f[0] < first_end]
-        start, _end, _order, unit, rule_id = min(overlapping, key=lambda f: f[2])
-        between = text[pos:start]
-        if any(ch in between for ch in ";:") or ", and " in between or \
-                self._speech_verb.search(between):
+        between = text[pos:m.start()]
+        if any(brk in between for brk in self.speaker_breaks) or self._speech_verb.search(between):
             return None
+        unit, rule_id, _alternation = self.predicate_rules[int(m.lastgroup[1:])]
         return unit, rule_id
 
     def _next_digit(self, text: str, pos: int, limit: int) -> int:
@@ -701,21 +722,24 @@ class Engine:
         return None, None, phrase_end
 
     # -- per sentence: cues and date -------------------------------------------------
-    def _sentence_context(self, text: str, spans: list[tuple[int, int]], si: int,
+    def _sentence_context(self, text: str, begin: int, span: tuple[int, int],
                           state: ArticleState, article: Article):
-        # Earlier sentences may hold the speakers pronouns refer to, and date headings.
-        first = max([k for k in state.seen_sentences if k < si], default=-1) + 1
-        first = max(first, si - _CONTEXT_SENTENCES)
-        for k in range(first, si + 1):
-            if k in state.seen_sentences:
-                continue
-            state.seen_sentences.add(k)
-            s, e = spans[k]
+        # The sentences right before may hold the speakers that pronouns refer to.
+        context = []
+        s, e = span
+        for _ in range(_CONTEXT_SENTENCES):
+            before = self._sentence_before(text, begin, s)
+            if before is None or before[0] in state.seen_sentences:
+                break
+            context.append(before)
+            s = before[0]
+        for s, e in list(reversed(context)) + [span]:
+            state.seen_sentences.add(s)
             self._words = rules.words_of(text, s, e)
             cues = self._cues(text, s, e, state)
         state.heading_date = None
-        for k, date in state.headings:
-            if k < si:
+        for line_start, date in state.headings:
+            if line_start < s:
                 state.heading_date = date
         as_of, date_rule = self._sentence_date(text, s, e, state, article)
         return cues, as_of, date_rule
@@ -819,7 +843,8 @@ class Engine:
         prefix = self._verb_prefix.search(text, max(floor, verb_start - 40), verb_start, timeout=T)
         if prefix:
             chunk_end = prefix.start()
-        date = self._trailing_date.search(text, max(floor, chunk_end - 40), chunk_end, timeout=T)
+        date = self._trailing_date.search(text, max(floor, chunk_end - 40), chunk_end, timeout=T) \
+            if self.trailing_date_triggers.any_in(self._words) else None
         if date:
             chunk_end = date.start()
         chunk = text[floor:chunk_end]
@@ -978,7 +1003,7 @@ class Engine:
 
     def _attribute(self, text: str, fig: numbers.Figure, cues: list[Cue],
                    quotes: list[tuple[int, int]], state: ArticleState,
-                   spans: list[tuple[int, int]], si: int, article: Article):
+                   ):
         for q_start, q_end in quotes:
             if q_start <= fig.core_start < q_end:
                 if len(text[q_start:q_end].split()) >= _MIN_QUOTE_WORDS:
@@ -1139,7 +1164,4 @@ def explain(text: str, published: str | None = None) -> set[str]:
     for row in rows:
         fired.update(row["rule_ids"].split())
     fired.update(rule_id for rule_id, _ in debug)
-    if len(engine()._sentences(text, 0)) > 1 or any(
-            w.lower() in engine().abbreviations for w in text.split()):
-        fired.add("SENT-ABBREVIATION")
     return fired

@@ -65,16 +65,17 @@ class Figure:
     core_value: float | None = None
 
 
-@dataclass
 class _Tok:
-    kind: str
-    text: str
-    start: int
-    end: int
+    """One token of a figure's neighbourhood: a digit group, a word or a sign."""
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    __slots__ = ("kind", "text", "start", "end", "low")
+
+    def __init__(self, kind: str, text: str, start: int, end: int):
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
+        self.low = text.lower()
 
 
 @dataclass

@@ -190,7 +190,7 @@ _WORD = regex.compile(r"[^\W\d_]+")
 def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
     """The lower-cased words of ``text[start:end]``, to test triggers against."""
     end = len(text) if end is None else end
-    return frozenset(w.lower() for w in _WORD.findall(text, start, end))
+    return frozenset(_WORD.findall(text[start:end].lower()))
 
 
 class Triggers:
