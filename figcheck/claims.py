@@ -214,6 +214,10 @@ class Engine:
         self.citing_triggers = rules.Triggers(attribution["ATTR-CITING"].get("triggers"))
         self.cited_as_triggers = rules.Triggers(attribution["ATTR-CITED-AS-SAYING"].get("triggers"))
         self.document_triggers = rules.Triggers(book.lists["source_document"])
+        # Only a sentence that refers back ("He added", "the report said") needs the one before.
+        self.anaphora_triggers = rules.Triggers(
+            [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
+            + book.lists["source_document"])
         self._acronym = regex.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
         self._capitalized = regex.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
         # -- hedges
@@ -279,6 +283,7 @@ class Engine:
             # Most numbers in news are dates and years: rule those out on the digits alone
             # before parsing the whole figure.
             core = self._digit_core.match(text, pos, timeout=T) if text[pos].isdigit() else None
+            checked = None
             if core is not None and not text[core.end():core.end() + 1].isalpha():
                 value = float(numbers.strip_separators(core.group()))
                 bare = numbers.Figure(start=pos, end=core.end(), value=value, low=value, high=value,
@@ -289,13 +294,15 @@ class Engine:
                     if debug is not None:
                         debug.append((excluded, core.group()))
                     continue
+                checked = (bare.core_end, bare.end)
             fig = self.grammar.parse_at(text, pos)
             if fig is None:
                 continue
             consumed = max(consumed, fig.end)
             if fig.start < begin:
                 continue
-            excluded = self._excluded(text, fig)
+            same_as_checked = checked == (fig.core_end, fig.end) and fig.core_start == pos
+            excluded = None if same_as_checked else self._excluded(text, fig)
             if excluded:
                 if debug is not None:
                     debug.append((excluded, text[fig.start:fig.end]))
@@ -727,7 +734,9 @@ class Engine:
         # The sentences right before may hold the speakers that pronouns refer to.
         context = []
         s, e = span
-        for _ in range(_CONTEXT_SENTENCES):
+        words = rules.words_of(text, s, e)
+        needs_context = self.anaphora_triggers.any_in(words)
+        for _ in range(_CONTEXT_SENTENCES if needs_context else 0):
             before = self._sentence_before(text, begin, s)
             if before is None or before[0] in state.seen_sentences:
                 break
@@ -735,7 +744,7 @@ class Engine:
             s = before[0]
         for s, e in list(reversed(context)) + [span]:
             state.seen_sentences.add(s)
-            self._words = rules.words_of(text, s, e)
+            self._words = words if s == span[0] else rules.words_of(text, s, e)
             cues = self._cues(text, s, e, state)
         state.heading_date = None
         for line_start, date in state.headings:
@@ -1150,8 +1159,7 @@ def extract_articles(articles: Iterable[Article], *, on_error=None) -> pd.DataFr
             if on_error is None:
                 raise
             on_error(article, exc)
-    frame = pd.DataFrame(rows)
-    return schema.conform(frame, schema.CLAIMS)
+    return schema.from_records(rows, schema.CLAIMS)
 
 
 def explain(text: str, published: str | None = None) -> set[str]:

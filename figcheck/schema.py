@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -110,6 +111,33 @@ def conform(frame: pd.DataFrame, columns: tuple[Column, ...] = CLAIMS) -> pd.Dat
         if extra not in declared:
             out[extra] = frame[extra]
     return out.reset_index(drop=True)
+
+
+def from_records(records: list[dict], columns: tuple[Column, ...] = CLAIMS) -> pd.DataFrame:
+    """A conformed frame built column by column from records whose values already have
+    their Python types (str or None, float or None, datetime.date or None, bool, int).
+
+    The same result as ``conform(pd.DataFrame(records))``, without per-cell conversions:
+    the extractor builds large tables this way.
+    """
+    data = {}
+    for column in columns:
+        values = [record.get(column.name) for record in records]
+        if column.dtype == "string":
+            data[column.name] = pd.array([v if v != "" else None for v in values], dtype="string")
+        elif column.dtype == "float64":
+            data[column.name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+        elif column.dtype == DATE:
+            data[column.name] = np.array(
+                [np.datetime64("NaT") if v is None else np.datetime64(v, "D") for v in values],
+                dtype=DATE)
+        elif column.dtype == "bool":
+            data[column.name] = np.array([bool(v) for v in values], dtype="bool")
+        elif column.dtype == "int64":
+            data[column.name] = np.array([0 if v is None else v for v in values], dtype="int64")
+        else:
+            data[column.name] = pd.Series(values).astype(column.dtype)
+    return pd.DataFrame(data, columns=names(columns))
 
 
 def _cast(series: pd.Series, dtype: str) -> pd.Series:
