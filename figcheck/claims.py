@@ -82,8 +82,8 @@ class Engine:
 
     def __init__(self, book: rules.RuleBook):
         self.book = book
-        self.grammar = numbers.grammar() if book is rules.load() else numbers.Grammar(book)
-        self.dates = dates.date_finder() if book is rules.load() else dates.DateFinder(book)
+        self.grammar = numbers.Grammar(book)
+        self.dates = dates.DateFinder(book)
         f = book.fragments
         # -- sentences
         self.abbreviations = {a.lower() for a in book.lists["abbreviation"]}
@@ -164,10 +164,14 @@ class Engine:
         self._before_unit = regex.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
+        self.generic_units = {r.get("unit") for r in book.of("units") if r.get("generic")}
         self.group_nouns = {w.lower() for w in book.lists["group_noun"]}
         self._group_each = regex.compile(
             r"(?i)\s+(?:" + f["group_noun"] + r")\b(?P<mid>[^.;:!?]{0,80}?)[\s,]+(?:"
             + f["group_each"] + r")\s+")
+        self._group_of = regex.compile(r"(?i)\s+(?:" + f["group_noun"] + r")\s+of\s+")
+        self._each_after = regex.compile(
+            r"(?i)(?:\s+[^\W\d_]+){0,3}?\s+(?:" + f["group_each_after"] + r")(?![\w])")
         self._np_word = regex.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*")
         # -- entities
         self.entity_of: dict[str, tuple[str, str]] = {}
@@ -176,6 +180,9 @@ class Engine:
                 self.entity_of[alias] = (rule.get("entity"), rule.id)
         self._entity = regex.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
+        self._location = regex.compile(
+            r"(?i)(?<![\w])(?:" + f["location_marker"] + r")\s+(?:the\s+)?(?-i:(?P<alias>"
+            + rules.list_alternation(self.entity_of) + r"))(?![\w])")
         self._owner = regex.compile(
             r"(?i)[\s,]*(?:" + f["owner_marker"] + r")\s+(?-i:(?P<alias>" + rules.list_alternation(self.entity_of) + r"))(?![\w])")
         # -- speakers
@@ -239,6 +246,8 @@ class Engine:
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
         self._quote_mark = regex.compile(r'[\u201c\u201d"\n]')
         self._digit = regex.compile(r"\d")
+        self._range_follows = regex.compile(
+            r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
         self._digit_core = regex.compile(r"\d+(?:[,\u00a0\u202f\u2009]\d{3})*(?:\.\d+)?")
         self._letters = regex.compile(r"[^\W\d_]+")
         self._word_before = regex.compile(r"(?r)([^\W\d_]+)\W*\Z")
@@ -291,6 +300,11 @@ class Engine:
                 excluded = self._excluded(text, bare)
                 if excluded:
                     consumed = core.end()
+                    if self._range_follows.match(text, core.end(), timeout=T):
+                        # "aged 18 to 60": the second end is no figure either.
+                        whole = self.grammar.parse_at(text, pos)
+                        if whole is not None:
+                            consumed = max(consumed, whole.end)
                     if debug is not None:
                         debug.append((excluded, core.group()))
                     continue
@@ -548,21 +562,23 @@ class Engine:
             unit = _Unit(head[0], head[1], head[2])
         if unit is not None and unit.unit == "currency":
             unit = _Unit(self.currency_words.get(head[3], "usd"), "UNIT-CURRENCY")
-        generic = (unit is None and not plain) or (unit is not None and unit.unit in ("soldiers", "people"))
+        # A phrase that only says "people" or "soldiers" may be told apart by what
+        # happened to them, after ("were killed") or before ("has displaced 30,000 people").
+        generic = (unit is None and not plain) or (unit is not None and unit.unit in self.generic_units)
         if generic:
             predicate = self._predicate_unit(text, self._phrase_end, s_end)
             if predicate:
                 unit = _Unit(predicate[0], predicate[1], True)
             else:
                 before = self._before_unit_for(text, fig, s_start)
-                if before and (unit is None or before[0] == "casualties"):
+                if before:
                     unit = _Unit(before[0], before[1], True)
+        if unit is None and plain:
+            unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
         if unit is None and previous:
             last = previous[-1]
             if last["unit"]:
                 unit = _Unit(last["unit"], "UNIT-CARRIED", last["unit"] in self._people_units())
-        if unit is None and plain:
-            unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
         if unit is None:
             return _Unit()
         if unit.rule_id:
@@ -626,8 +642,9 @@ class Engine:
                     i += 1
                     continue
                 break
-            if word[:1].islower() and low.endswith("s") and len(low) > 3:
-                plain = low.rstrip(".")
+            bare_word = low.rstrip(".")
+            if word[:1].islower() and bare_word.endswith("s") and len(bare_word) > 3:
+                plain = bare_word
                 self._plain_end = _without_full_stop(text, w_end)
             modifiers += 1
             i += 1
@@ -677,23 +694,30 @@ class Engine:
         return self.befores.get(key)
 
     def _composite(self, text: str, fig: numbers.Figure, s_end: int):
+        """A group count and the size of each group: "two brigades ..., each of 6,000",
+        "five battalions of 800 troops each"."""
         m = self._group_each.match(text, fig.end, s_end, timeout=T)
-        if not m:
-            return None
-        part = self.grammar.parse_at(text, m.end())
-        if part is None or part.value is None or part.start != m.end():
-            return None
-        words = self._phrase(text, part.end, s_end)
-        part_end = part.end
-        for word, _s, e in words[:3]:
-            key = (word.lower(),)
-            if key in self.unit_nouns or word.lower() == "each":
-                part_end = e
-                if key in self.unit_nouns:
-                    continue
-            break
+        part = self.grammar.parse_at(text, m.end()) if m else None
+        if part is not None and part.value is not None and part.start == m.end():
+            part_end = part.end
+            for word, _s, e in self._phrase(text, part.end, s_end)[:3]:
+                if (word.lower().rstrip("."),) not in self.unit_nouns:
+                    break
+                part_end = _without_full_stop(text, e)
+            mid = m.group("mid")
+        else:
+            m = self._group_of.match(text, fig.end, s_end, timeout=T)
+            if not m:
+                return None
+            part = self.grammar.parse_at(text, m.end())
+            if part is None or part.value is None or part.start != m.end():
+                return None
+            each = self._each_after.match(text, part.end, s_end, timeout=T)
+            if not each:
+                return None
+            part_end = each.end()
+            mid = text[part.end:each.start()]
         mid_unit = None
-        mid = m.group("mid")
         for token in self._letters.findall(mid):
             if (token.lower(),) in self.unit_nouns:
                 unit, rule_id, people = self.unit_nouns[(token.lower(),)]
@@ -711,6 +735,13 @@ class Engine:
         if owner:
             entity, rule_id = self.entity_of[owner.group("alias")]
             return entity, rule_id, owner.end()
+        # "8,120 people (died) in Turkey": where they were, before the next figure.
+        digit = self._digit.search(text, phrase_end, min(len(text), phrase_end + 60), timeout=T)
+        place = self._location.search(text, phrase_end, digit.start() if digit else phrase_end + 60,
+                                      timeout=T)
+        if place:
+            entity, rule_id = self.entity_of[place.group("alias")]
+            return entity, rule_id, phrase_end
         clause_start = s_start
         for sep in self.entity_breaks:
             at = text.rfind(sep, s_start, fig.start)
@@ -812,8 +843,12 @@ class Engine:
                 continue
             before_text = text[max(s, m.start() - 3):m.start()]
             prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start())
-            if prev_word and prev_word.group(1).lower() in self.noun_markers:
-                continue
+            if prev_word:
+                marker = prev_word.group(1)
+                # "the reports", "media reports" are nouns; "The Associated Press reported" is not.
+                if marker.lower() in self.noun_markers and (
+                        marker[:1].islower() or marker.lower() in self.determiners):
+                    continue
             next_word = text[m.end():m.end() + 12].split()[:1]
             next_word = next_word[0].lower() if next_word else ""
             if before_text.rstrip().endswith((",", "\u201d", '"')) and next_word not in self.relative_pronouns \
@@ -954,6 +989,8 @@ class Engine:
         known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
+        if name and any(name in m.group() for m, _k in known):
+            name = None  # "the Washington Post" is a known outlet, not a person
         speaker = None
         if person:
             canonical, kind, sid = person[1]
@@ -1139,18 +1176,27 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-@lru_cache(maxsize=1)
-def engine() -> Engine:
-    return Engine(rules.load())
+_ENGINES: dict[str, Engine] = {}
 
 
-def extract_articles(articles: Iterable[Article], *, on_error=None) -> pd.DataFrame:
+def engine(rule_dirs: Iterable[str] = ()) -> Engine:
+    """The engine for the package's rules plus those in ``rule_dirs``, built once per
+    version of the rules."""
+    book = rules.load(tuple(rule_dirs))
+    if book.version not in _ENGINES:
+        _ENGINES[book.version] = Engine(book)
+    return _ENGINES[book.version]
+
+
+def extract_articles(articles: Iterable[Article], *, rule_dirs: Iterable[str] = (),
+                     on_error=None) -> pd.DataFrame:
     """The claims table of the given articles, conformed to :data:`schema.CLAIMS`.
 
-    An article whose text makes a rule time out is left out; ``on_error(article, exc)``
-    is called for it when given, so the caller can report it.
+    ``rule_dirs`` are folders of a user's own rule files, read after the package's. An
+    article whose text makes a rule time out is left out; ``on_error(article, exc)`` is
+    called for it when given, so the caller can report it.
     """
-    eng = engine()
+    eng = engine(rule_dirs)
     rows: list[dict[str, Any]] = []
     for article in articles:
         try:
@@ -1162,12 +1208,12 @@ def extract_articles(articles: Iterable[Article], *, on_error=None) -> pd.DataFr
     return schema.from_records(rows, schema.CLAIMS)
 
 
-def explain(text: str, published: str | None = None) -> set[str]:
+def explain(text: str, published: str | None = None, rule_dirs: Iterable[str] = ()) -> set[str]:
     """Ids of the rules that fire on ``text``: those that made rows and those that excluded numbers."""
     article = Article(doc="example", text=text,
                       published=dt.date.fromisoformat(published) if published else None)
     debug: list = []
-    rows = engine().extract(article, debug)
+    rows = engine(rule_dirs).extract(article, debug)
     fired = set()
     for row in rows:
         fired.update(row["rule_ids"].split())

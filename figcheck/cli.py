@@ -53,9 +53,16 @@ def _add_claims_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("-o", "--output", metavar="FILE",
                          help="write the table to FILE (" + ", ".join(io.FORMATS)
                               + "); default: CSV on standard output")
+    _add_input_options(command)
+    command.set_defaults(run=_run_claims, parser=command)
+
+
+def _add_input_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--max-bytes", type=int, default=None, metavar="N",
                          help="skip article files larger than N bytes (default 10,000,000)")
-    command.set_defaults(run=_run_claims, parser=command)
+    command.add_argument("--rules", action="append", default=[], metavar="DIR",
+                         help="a folder of your own rule files (speakers.toml, units.toml...) "
+                              "read after the built-in ones; may be given more than once")
 
 
 def _run_claims(args: argparse.Namespace) -> int:
@@ -64,7 +71,7 @@ def _run_claims(args: argparse.Namespace) -> int:
             io.table_format(args.output)
         except ValueError as exc:
             args.parser.error(str(exc))
-    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes)
+    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules)
     if not _report_skipped(frame, args.paths):
         return 2
     if args.output is None:

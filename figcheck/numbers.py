@@ -14,7 +14,7 @@ qualifier and whether it is a figure at all are decided by ``claims.py``.
 500000.0
 >>> parse("$30-$35 billion").low, parse("$30-$35 billion").high
 (30000000000.0, 35000000000.0)
->>> parse("between 2 and 4.8 million", at=8).low
+>>> parse("between 2 and 4.8 million").low
 2000000.0
 >>> m = parse("several thousand"); (m.value, m.low, m.high)
 (None, 2000.0, 9999.0)
@@ -390,6 +390,13 @@ def grammar() -> Grammar:
     return Grammar(rules.load())
 
 
-def parse(text: str, at: int = 0) -> Figure | None:
-    """Parse the figure written at ``text[at:]`` (doctests and rule tests use this)."""
-    return grammar().parse_at(text, at)
+def parse(text: str, at: int | None = None) -> Figure | None:
+    """The first figure in ``text`` (or the one starting at offset ``at``)."""
+    g = grammar()
+    if at is not None:
+        return g.parse_at(text, at)
+    for candidate in g.candidates(text):
+        figure = g.parse_at(text, candidate)
+        if figure is not None:
+            return figure
+    return None

@@ -50,6 +50,7 @@ class Rule:
     pattern: str | None
     examples: tuple[str, ...]
     counterexamples: tuple[str, ...]
+    note: str = ""
     data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -124,9 +125,27 @@ def _rule_files(extra_dirs: tuple[str, ...]) -> list[tuple[str, bytes]]:
     return found
 
 
+def load(extra_dirs: tuple[str, ...] | list[str] = ()) -> RuleBook:
+    """Every rule file: the package's, then those in ``extra_dirs`` (a user's own).
+
+    The result is cached per folder and per state of the user's files, so an edited rule
+    file is read again while unchanged ones cost nothing.
+    """
+    extra_dirs = tuple(str(d) for d in extra_dirs)
+    return _load(extra_dirs, _signature(extra_dirs))
+
+
+def _signature(extra_dirs: tuple[str, ...]) -> tuple:
+    stamps = []
+    for folder in extra_dirs:
+        for path in sorted(Path(folder).glob("*.toml")):
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
+
+
 @lru_cache(maxsize=8)
-def load(extra_dirs: tuple[str, ...] = ()) -> RuleBook:
-    """Read every rule file; the result is cached, rule files being read-only data."""
+def _load(extra_dirs: tuple[str, ...], _signature: tuple) -> RuleBook:
     files: dict[str, dict[str, Any]] = {}
     lists: dict[str, list[str]] = {}
     raw_fragments: dict[str, str] = {}
@@ -178,6 +197,7 @@ def load(extra_dirs: tuple[str, ...] = ()) -> RuleBook:
                 pattern=pattern,
                 examples=tuple(raw.get("examples", ())),
                 counterexamples=tuple(raw.get("counterexamples", ())),
+                note=raw.get("note", ""),
                 data={k: v for k, v in raw.items() if k not in _RESERVED_KEYS},
             ))
     return RuleBook(files=files, fragments=fragments, lists=lists, rules=rules,

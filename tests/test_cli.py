@@ -19,7 +19,7 @@ SEEDS = REPOSITORY / "sources"
 
 @pytest.fixture
 def one_row_per_article(monkeypatch):
-    def extract_articles(articles):
+    def extract_articles(articles, **options):
         return schema.conform(pd.DataFrame({
             "claim_id": [f"id-{a.doc}" for a in articles],
             "doc": [a.doc for a in articles],

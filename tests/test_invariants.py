@@ -87,9 +87,6 @@ def test_csv_is_the_same_bytes_across_runs(claims, tmp_path):
     assert reference == _csv_bytes(figcheck.extract(SEED_FILES), tmp_path, "files.csv")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rows follow the order of the paths given (sources.read_batch documents 'Articles come in the "
-    "order of paths'): a reordered file list gives the same rows in another order, so other bytes"))
 @pytest.mark.parametrize("order", ["reversed", "interleaved"])
 def test_csv_is_the_same_bytes_whatever_the_input_order(claims, tmp_path, order):
     reference = _csv_bytes(claims, tmp_path, "folder.csv")
@@ -110,10 +107,7 @@ def test_csv_is_the_same_bytes_in_a_fresh_interpreter(claims, tmp_path):
 
 
 @pytest.mark.parametrize("module", [
-    pytest.param(figcheck.numbers, marks=pytest.mark.xfail(strict=True, reason=(
-        "3 of 6 doctests fail: parse(text) parses at offset 0, but 'half a million', "
-        "'$30-$35 billion' and 'several thousand' are found from the candidate after the "
-        "lead-in ('million', '30', 'thousand'), so parse_at(text, 0) returns None"))),
+    figcheck.numbers,
     figcheck.dates,
 ], ids=lambda m: m.__name__)
 def test_doctests(module):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import figcheck
 from figcheck import claims, rules, sources
 from figcheck.article import Article
 
@@ -29,38 +30,12 @@ KNOWN_FAILURES: dict[str, str] = {
     "attribution.toml::ATTR-DOCUMENT::example-0":
         "'The data divides ...' has no speech verb, so the document's owner (Kiel Institute) is never"
         " looked up: the $26.4 billion row is unattributed",
-    "entities.toml::ENT-TURKISH::example-0":
-        "'people died in Turkey': no entity is taken from a place after the predicate",
     "entities.toml::ENT-LIBYAN::example-0":
         "'Libyan officials counted 3,000 deaths': a demonym inside the speaker phrase is skipped",
-    "exclusions.toml::EXCL-TEMPERATURE::example-1":
-        "'10°C': the (?![\\w]) after the degree sign fails on the C, so 10 becomes a row",
-    "numbers.toml::NUM-RANGE::example-0":
-        "EXCL-DATE-NUMERIC's after-pattern [\\p{Pd}/]\\d{1,4}(?!,\\d) matches '-1' of '-12,000',"
-        " so the range 10,000-12,000 is dropped as a date",
-    "exclusions.toml::EXCL-DATE-NUMERIC::counterexample-0":
-        "same bug: '10,000-12,000 troops' is excluded as a numeric date",
-    "speakers.toml::SPK-AP::example-0":
-        "'the Associated Press reported' is skipped as if it were 'the press reported': no attribution",
-    "speakers.toml::SPK-WAPO::example-0":
-        "attributed_to is right only by accident: 'Washington Post' is read as a person's name"
-        " (kind person, rule ATTR-SAID), so SPK-WAPO never applies and 'the newspaper' cannot carry it",
-    "speakers.toml::SPK-NYT::example-0":
-        "as SPK-WAPO: 'The New York Times' is taken as a person's name, not the known outlet",
     # Example and engine disagree on which rule is named: the outcome is right.
     "attribution.toml::ATTR-QUOTE::example-0":
         "a 4-word quotation is below claims._MIN_QUOTE_WORDS (7) and treated as scare quotes;"
         " NIS is found through ATTR-TRAILING instead",
-    "exclusions.toml::EXCL-DECADE::example-0":
-        "EXCL-YEAR comes first and excludes '1990' (explain reports the first exclusion only)",
-    "exclusions.toml::EXCL-DOCUMENT::example-2":
-        "EXCL-DESIGNATION comes first and excludes 'MH17'",
-    "exclusions.toml::EXCL-CALIBRE::example-0":
-        "EXCL-DESIGNATION comes first and excludes '155mm'",
-    "exclusions.toml::EXCL-FRACTION::example-3":
-        "EXCL-DATE-NUMERIC comes first and excludes '3/4'",
-    "exclusions.toml::EXCL-URL::example-0":
-        "EXCL-DATE-NUMERIC / EXCL-DESIGNATION come first on the digits of the address",
 }
 
 
@@ -162,13 +137,9 @@ counterexamples = []
 """
 USER_SENTENCE = "Ukraine's spy chief said 11,000 North Korean soldiers were in Kursk."
 
-# rules.load is cached on its argument; __wrapped__ reads the files again, as a new
-# process would, without clearing the cache other tests rely on.
-_load_uncached = rules.load.__wrapped__
-
-
 def test_rule_version_is_stable_and_follows_the_files(tmp_path):
-    assert _load_uncached().version == BOOK.version
+    assert rules.load().version == BOOK.version
+    _load_uncached = rules.load
 
     user = tmp_path / "speakers.toml"
     user.write_text(USER_SPEAKERS, encoding="utf-8")
@@ -193,11 +164,10 @@ def test_user_speakers_file_adds_an_alias(tmp_path):
     assert "SPK-USER-SPY-CHIEF" not in {r.id for r in BOOK.all_rules()}, "the built-in book is unchanged"
 
     # Without the user's file the phrase is not Budanov ...
-    article = Article(doc="user", text=USER_SENTENCE, published=dt.date(2024, 10, 22))
-    default_rows = claims.engine().extract(article)
-    assert [r["attributed_to"] for r in default_rows] != ["Budanov"]
-    # ... with it, it is. The public API (figcheck.extract, extract_text, claims.explain)
-    # has no way to pass a user's rule folder, so this builds an engine on the extended book.
-    rows = claims.Engine(book).extract(Article(doc="user", text=USER_SENTENCE, published=dt.date(2024, 10, 22)))
-    assert [(r["value"], r["attributed_to"]) for r in rows] == [(11000, "Budanov")]
-    assert "SPK-USER-SPY-CHIEF" in rows[0]["rule_ids"].split()
+    default_rows = figcheck.extract_text(USER_SENTENCE, "2024-10-22")
+    assert list(default_rows["attributed_to"].fillna("")) != ["Budanov"]
+    # ... with it, it is.
+    rows = figcheck.extract_text(USER_SENTENCE, "2024-10-22", rule_dirs=[str(tmp_path)])
+    assert [(r.value, r.attributed_to) for r in rows.itertuples()] == [(11000, "Budanov")]
+    assert "SPK-USER-SPY-CHIEF" in rows["rule_ids"][0].split()
+    assert "SPK-USER-SPY-CHIEF" in claims.explain(USER_SENTENCE, "2024-10-22", rule_dirs=[str(tmp_path)])
