@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import regex
 
@@ -37,7 +38,7 @@ _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _SEPARATORS = ",\u00a0\u202f\u2009"
 #: How far after a candidate a figure may reach, in characters.
 _WINDOW = 160
-_SHORT_WINDOW = 64
+_MAX_TOKENS = 12
 
 
 @dataclass
@@ -149,14 +150,12 @@ class Grammar:
         """The figure starting at ``pos`` (a candidate), or None."""
         # Most figures end within a few words: read a short window first, and a longer
         # one only when the figure may run past it.
-        for window in (_SHORT_WINDOW, _WINDOW):
-            window_end = min(len(text), pos + window)
-            toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end())
-                    for m in _TOKEN.finditer(text, pos, window_end, timeout=rules.REGEX_TIMEOUT_SECONDS)]
-            if not toks:
-                return None
-            if window_end == len(text) or len(toks) > 8 or window == _WINDOW:
-                break
+        # A figure and its range, percent or scale words fit in a dozen tokens.
+        toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in islice(
+            _TOKEN.finditer(text, pos, min(len(text), pos + _WINDOW),
+                            timeout=rules.REGEX_TIMEOUT_SECONDS), _MAX_TOKENS)]
+        if not toks:
+            return None
         first = self._atom(text, toks, 0)
         if first is None:
             return None
