@@ -802,9 +802,10 @@ class Engine:
         last_end = s
         events = []
         words = self._words
-        if self.speech_triggers.any_in(words):
-            for m in self._speech_verb.finditer(text, s, e, timeout=T):
-                events.append(("verb", m))
+        verbs = self.speech_triggers.present(words)
+        if verbs:
+            # The speech verbs are single lower-case words: find those the sentence has.
+            events.extend(("verb", hit) for hit in rules.find_words(text, s, e, verbs))
         if self.according_triggers.any_in(words):
             for m in self._according.finditer(text, s, e, timeout=T):
                 events.append(("according", m))
@@ -815,9 +816,9 @@ class Engine:
         citing = self._citing.finditer(text, s, e, timeout=T) if self.citing_triggers.any_in(words) else ()
         for m in citing:
             # "citing data from the Kiel Institute": a later "The data ..." is theirs.
-            words = text[m.end():self._phrase_stop(text, m.end(), e)].split()
-            if words and words[0].lower() in self.source_documents:
-                self._speaker(" ".join(words), state, "ATTR-CITING", m.end())
+            phrase_words = text[m.end():self._phrase_stop(text, m.end(), e)].split()
+            if phrase_words and phrase_words[0].lower() in self.source_documents:
+                self._speaker(" ".join(phrase_words), state, "ATTR-CITING", m.end())
         document = self._document.match(text, s, e, timeout=T) \
             if self.document_triggers.any_in(words) else None
         if document:
@@ -873,6 +874,8 @@ class Engine:
         return cues
 
     def _attach_citing(self, text: str, cue: Cue, pos: int, e: int, state: ArticleState) -> None:
+        if not self.citing_triggers.any_in(self._words):
+            return
         m = self._citing.search(text, pos, min(e, pos + 40), timeout=T)
         if m and self._citing_gap.fullmatch(text, pos, m.start()):
             phrase_end = self._phrase_stop(text, m.end(), e)

@@ -117,6 +117,13 @@ class Grammar:
         self._any_word = regex.compile(
             r"(?i)(?<![\w])(?:" + "|".join(self.candidate_words) + r")(?![\w])")
         self._digit_run = regex.compile(r"\d+")
+        # Digits, white space, then a word that is no scale, range, percent or suffix word.
+        special = sorted({w.lower() for w in self.scale_words} | set(self.range_words)
+                         | {words[0] for words in self.percent_words}
+                         | {w.lower() for w in self.scale_suffixes}, key=len, reverse=True)
+        self._plain = regex.compile(
+            r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d,.\w%\p{Pd}])"
+            r"(?=[ \t]+(?!(?i:" + "|".join(regex.escape(w) for w in special) + r")(?![\w]))[^\W\d_])")
 
     # -- where figures may start -------------------------------------------------------
 
@@ -148,8 +155,9 @@ class Grammar:
 
     def parse_at(self, text: str, pos: int) -> Figure | None:
         """The figure starting at ``pos`` (a candidate), or None."""
-        # Most figures end within a few words: read a short window first, and a longer
-        # one only when the figure may run past it.
+        simple = self._plain_figure(text, pos)
+        if simple is not None:
+            return simple
         # A figure and its range, percent or scale words fit in a dozen tokens.
         toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in islice(
             _TOKEN.finditer(text, pos, min(len(text), pos + _WINDOW),
@@ -227,6 +235,17 @@ class Grammar:
                       has_scale=first.scale is not None, rule_ids=figure_rules,
                       core_start=core_start, core_end=toks[first.last].end, opener=opener,
                       core_value=first.value)
+
+    def _plain_figure(self, text: str, pos: int) -> Figure | None:
+        """Most figures are bare digits followed by an ordinary word ("11,000 soldiers"):
+        read those without tokenizing, when nothing around them can change the figure."""
+        m = self._plain.match(text, pos, timeout=rules.REGEX_TIMEOUT_SECONDS)
+        if m is None or self._currency_before.match(text, max(0, pos - 4), pos):
+            return None
+        end = m.end("digits")
+        value = float(strip_separators(m.group("digits")))
+        return Figure(start=pos, end=end, value=value, low=value, high=value,
+                      rule_ids=["NUM-DIGITS"], core_start=pos, core_end=end, core_value=value)
 
     def _percent(self, toks: list[_Tok], last: int) -> tuple[bool, int]:
         for words in self.percent_words:

@@ -213,6 +213,43 @@ def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str
     return frozenset(_WORD.findall(text[start:end].lower()))
 
 
+class WordHit:
+    """Where a listed word stands in a text; offers the parts of a match object used."""
+
+    __slots__ = ("_start", "_end", "_word")
+
+    def __init__(self, start: int, end: int, word: str):
+        self._start, self._end, self._word = start, end, word
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._word
+
+
+def find_words(text: str, start: int, end: int, words) -> list[WordHit]:
+    """Whole-word occurrences of ``words`` in ``text[start:end]``, in text order.
+
+    A plain substring search per word: for the few words known to be present (see
+    :class:`Triggers`), far cheaper than scanning with a long alternation.
+    """
+    hits = []
+    for word in words:
+        size = len(word)
+        at = text.find(word, start, end)
+        while at >= 0:
+            stop = at + size
+            if (at == 0 or not text[at - 1].isalnum()) and (stop >= len(text) or not text[stop].isalnum()):
+                hits.append(WordHit(at, stop, word))
+            at = text.find(word, stop, end)
+    hits.sort(key=WordHit.start)
+    return hits
+
+
 class Triggers:
     """Cheap test of whether a list's phrases can occur in a stretch of text.
 
@@ -229,6 +266,10 @@ class Triggers:
         if not self.single_words.isdisjoint(words):
             return True
         return any(ws <= words for ws in self.word_sets)
+
+    def present(self, words: frozenset[str]) -> frozenset[str]:
+        """The one-word phrases that occur among ``words``."""
+        return self.single_words & words
 
 
 def _value_tables(files: dict[str, dict[str, Any]]) -> list[dict[str, list[str]]]:
