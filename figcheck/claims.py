@@ -32,6 +32,8 @@ _APOSTROPHES = "\u2019'"
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
+_CLOSING_QUOTES = frozenset("\u201d\"'\u2019")
 _END_MARKS = ".!?\u2026\"'\u201d\u2019)]"
 _SENTENCE_OPENERS = "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"
 
@@ -166,6 +168,10 @@ class Engine:
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
         self.generic_units = {r.get("unit") for r in book.of("units") if r.get("generic")}
         self.group_nouns = {w.lower() for w in book.lists["group_noun"]}
+        self.group_links = {w.lower() for w in book.lists["group_link"]}
+        self.coordinators = {w.lower() for w in book.lists["coordinator"]}
+        self.strength_words = {w.lower() for w in book.lists["strength_word"]}
+        self.noun_first_words = {k[0] for k in self.unit_nouns if len(k) > 1}
         self._group_each = regex.compile(
             r"(?i)\s+(?:" + f["group_noun"] + r")\b(?P<mid>[^.;:!?]{0,80}?)[\s,]+(?:"
             + f["group_each"] + r")\s+")
@@ -200,6 +206,7 @@ class Engine:
             + r"|" + f["calendar_date"] + r")\s*\Z")
         self.trailing_date_triggers = rules.Triggers(
             book.lists["weekday_name"] + book.lists["month_name"] + book.lists["trailing_time_word"])
+        self.verb_prefix_last_words = {p.split()[-1].lower() for p in book.lists["verb_prefix"]}
         self.non_agent = {w.lower() for w in book.lists["non_agent"]}
         self.speaker_nouns = {w.lower() for w in book.lists["speaker_noun"]}
         self.title_words = set(book.lists["title_word"])
@@ -592,6 +599,7 @@ class Engine:
     def _noun_phrase(self, text: str, phrase_start: int, s_end: int):
         """(head unit, status unit, plain noun) of the phrase after the figure."""
         words = self._phrase(text, phrase_start, s_end)
+        lows = [w[0].lower().rstrip(".") for w in words]
         head = status = None
         plain = None
         i = 0
@@ -599,28 +607,29 @@ class Engine:
         modifiers = 0
         while i < len(words) and modifiers <= 5:
             word, w_start, w_end = words[i]
-            low = word.lower()
+            low = lows[i]
             if i == 0 and w_start - phrase_start > 2 and text[phrase_start:w_start].strip(" \"\u201d'\u2019"):
                 break
-            if word in ("-", "\u2013") and i == 0:
+            if i == 0 and (word in _DASHES or low in self.strength_words):
+                i += 1  # "50,000-strong group of ..."
+                continue
+            if low in self.strength_words:
                 i += 1
                 continue
-            if low in ("strong", "-strong"):
-                i += 1
-                continue
-            matched = False
-            for size in range(min(self.max_noun_words, len(words) - i), 0, -1):
-                key = tuple(w[0].lower().rstrip(".") for w in words[i:i + size])
+            sizes = range(min(self.max_noun_words, len(words) - i), 0, -1) \
+                if low in self.noun_first_words else (1,)
+            for size in sizes:
+                key = tuple(lows[i:i + size])
                 if key in self.unit_nouns:
                     unit, rule_id, people = self.unit_nouns[key]
-                    head = (self.unit_canonical.get(" ".join(key), unit if unit != "area" else " ".join(key)),
-                            rule_id, people, " ".join(key))
+                    name = " ".join(key)
                     if unit == "area":
-                        head = (self.unit_canonical.get(" ".join(key), " ".join(key)), rule_id, False, " ".join(key))
+                        head = (self.unit_canonical.get(name, name), rule_id, False, name)
+                    else:
+                        head = (unit, rule_id, people, name)
                     self._phrase_end = _without_full_stop(text, words[i + size - 1][2])
-                    matched = True
                     break
-            if matched:
+            if head is not None:
                 break
             if low in self.unit_status and status is None:
                 status = self.unit_status[low]
@@ -631,20 +640,19 @@ class Engine:
             if low in self.group_nouns:
                 after_group = True
                 i += 1
-                if i < len(words) and words[i][0].lower() == "of":
+                if i < len(words) and lows[i] in self.group_links:
                     i += 1
                 continue
-            if low == "and" and after_group and i + 1 < len(words) and words[i + 1][0][:1].isupper():
-                i += 1
+            if low in self.coordinators and after_group and i + 1 < len(words) and words[i + 1][0][:1].isupper():
+                i += 1  # "group of Russian and North Korean troops"
                 continue
             if low in self.phrase_stop or not word[:1].isalpha():
-                if word in ("\u201d", '"', "'", "\u2019") and i == 0:
+                if word in _CLOSING_QUOTES and i == 0:
                     i += 1
                     continue
                 break
-            bare_word = low.rstrip(".")
-            if word[:1].islower() and bare_word.endswith("s") and len(bare_word) > 3:
-                plain = bare_word
+            if word[:1].islower() and low.endswith("s") and len(low) > 3:
+                plain = low
                 self._plain_end = _without_full_stop(text, w_end)
             modifiers += 1
             i += 1
@@ -887,9 +895,11 @@ class Engine:
     def _speaker_before(self, text: str, floor: int, verb_start: int, state: ArticleState, s: int):
         """The speaker phrase right before a speech verb, cut at commas and clause words."""
         chunk_end = verb_start
-        prefix = self._verb_prefix.search(text, max(floor, verb_start - 40), verb_start, timeout=T)
-        if prefix:
-            chunk_end = prefix.start()
+        before_verb = text[max(floor, verb_start - 40):verb_start].split()
+        if before_verb and before_verb[-1].lower() in self.verb_prefix_last_words:
+            prefix = self._verb_prefix.search(text, max(floor, verb_start - 40), verb_start, timeout=T)
+            if prefix:
+                chunk_end = prefix.start()
         date = self._trailing_date.search(text, max(floor, chunk_end - 40), chunk_end, timeout=T) \
             if self.trailing_date_triggers.any_in(self._words) else None
         if date:
