@@ -29,6 +29,7 @@ _STRAIGHT = '"'
 #: Quotations shorter than this many words are scare quotes ("several hundred"), not speech.
 _MIN_QUOTE_WORDS = 7
 _APOSTROPHES = "\u2019'"
+_QUOTE_MARKS = (_QUOTE_OPEN, _QUOTE_CLOSE, _STRAIGHT)
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
@@ -276,7 +277,7 @@ class Engine:
         candidates = self.grammar.candidates(text, begin)
         if not candidates:
             return []
-        quotes = self._quotes(text, begin)
+        quotes: list[tuple[int, int]] | None = None
         state = ArticleState()
         line_start = begin
         for line in text[begin:].split("\n"):
@@ -366,7 +367,9 @@ class Engine:
                 row_rules.append(e_rule)
             text_end = max(text_end, entity_end)
             text_start = self._qualifier_start if not composite else fig.start
-            speaker, a_rules = self._attribute(text, fig, cues, quotes, state)
+            if quotes is None and self._in_quoting_paragraph(text, fig.core_start):
+                quotes = self._quotes(text, begin)  # paired over the article, once
+            speaker, a_rules = self._attribute(text, fig, cues, quotes or (), state)
             row_rules.extend(a_rules)
             if date_rule:
                 row_rules.append(date_rule)
@@ -449,6 +452,13 @@ class Engine:
         if at <= begin:
             return None
         return self._sentence_at(text, begin, at - 1)
+
+    def _in_quoting_paragraph(self, text: str, pos: int) -> bool:
+        """Whether the line around ``pos`` has a quotation mark (quotations do not cross lines)."""
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        line = text[start:end if end >= 0 else len(text)]
+        return any(mark in line for mark in _QUOTE_MARKS)
 
     def _quotes(self, text: str, begin: int) -> list[tuple[int, int]]:
         """Quotation spans (inside the marks), pairing curly and straight marks per paragraph."""
