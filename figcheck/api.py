@@ -8,17 +8,28 @@ import pandas as pd
 
 from figcheck import claims, dates, sources
 from figcheck.article import Article
+from figcheck.config import Config
+from figcheck.discrepancies import find, summarize
+from figcheck.quantities import assign
+from figcheck.report import render, write
+from figcheck.config import load as load_config  # noqa: F401  (public: figcheck.load_config)
+from figcheck.config import read as read_config  # noqa: F401  (public: figcheck.read_config)
 
 
 def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
-            rule_dirs: Iterable[str] = ()) -> pd.DataFrame:
+            rule_dirs: Iterable[str] = (), config: Config | None = None,
+            quantities: bool = True) -> pd.DataFrame:
     """The claims table of every article under ``paths`` (files or folders).
 
     Rows come in the order of the articles' ``doc`` names, whatever the order of ``paths``.
     ``rule_dirs`` are folders of the user's own rule files (aliases, units...). Files that
     cannot be read are listed in ``frame.attrs["skipped"]`` as ``"path: reason"``
-    strings; the rest of the batch is still extracted.
+    strings; the rest of the batch is still extracted. Each claim gets its ``quantity`` key
+    (unless ``quantities=False``), with the settings of ``config`` (figcheck's defaults when
+    None; :func:`load_config` finds a project's ``figcheck.toml``).
     """
+    config = config or Config()
+    rule_dirs = tuple(rule_dirs) + config.rule_dirs
     if isinstance(paths, str):
         paths = [paths]
     kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
@@ -29,15 +40,72 @@ def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
     frame = claims.extract_articles(
         articles, rule_dirs=rule_dirs,
         on_error=lambda article, exc: timed_out.append(f"{article.path or article.doc}: {exc}"))
-    frame.attrs["skipped"] = [str(s) for s in batch.skipped] + timed_out
-    frame.attrs["articles"] = len(batch.articles) - len(timed_out)
+    attrs = {"skipped": [str(s) for s in batch.skipped] + timed_out,
+             "articles": len(batch.articles) - len(timed_out)}
+    if quantities:
+        frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
+    frame.attrs.update(attrs)
     return frame
 
 
 def extract_text(text: str, published: str | dt.date | None = None, *, doc: str = "text",
-                 source: str | None = None, rule_dirs: Iterable[str] = ()) -> pd.DataFrame:
+                 source: str | None = None, rule_dirs: Iterable[str] = (),
+                 config: Config | None = None, quantities: bool = True) -> pd.DataFrame:
     """The claims table of one text; ``published`` anchors relative dates (``said Friday``)."""
     if isinstance(published, str):
         published = dt.date.fromisoformat(published)
+    config = config or Config()
+    rule_dirs = tuple(rule_dirs) + config.rule_dirs
     article = Article(doc=doc, text=text, source=source, published=published)
-    return claims.extract_articles([article], rule_dirs=rule_dirs)
+    frame = claims.extract_articles([article], rule_dirs=rule_dirs)
+    if quantities:
+        frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
+    return frame
+
+
+def assign_quantities(claims: pd.DataFrame, *, config: Config | None = None,
+                      rule_dirs: Iterable[str] = ()) -> pd.DataFrame:
+    """A copy of ``claims`` with ``quantity`` and ``quantity_reason`` derived for every row.
+
+    Keys come from the rules of ``figcheck/rules/quantities.toml`` (and ``rule_dirs``), then
+    the splits, names and merges of ``config``.
+    """
+    return assign(claims, config=config, rule_dirs=rule_dirs)
+
+
+def quantities(claims: pd.DataFrame, *, config: Config | None = None,
+               discrepancies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per quantity: claims, sources, low / best / high, first and last date, trend.
+
+    Rows without a ``quantity`` key get one first; keys already there are kept.
+    """
+    return summarize(claims, discrepancies, config=config)
+
+
+def discrepancies(claims: pd.DataFrame, *, config: Config | None = None) -> pd.DataFrame:
+    """Pairs of claims of one quantity whose intervals do not overlap (claims-table.md).
+
+    Copies of one claim (the same sentence, figure and claimant in several articles) count
+    once: each pair names their earliest copy and how many there are.
+    """
+    return find(claims, config=config)
+
+
+def render_report(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = None,
+                  quantities: pd.DataFrame | None = None, config: Config | None = None,
+                  charts: dict[str, str] | None = None) -> str:
+    """The markdown report of a claims table (as ``figcheck report`` writes it).
+
+    ``charts`` maps quantity keys to image paths to show; :func:`write_report` draws them.
+    """
+    return render(claims, discrepancies=discrepancies, quantities=quantities, config=config,
+                  charts=charts)
+
+
+def write_report(claims: pd.DataFrame, folder: str, *, config: Config | None = None) -> dict[str, str]:
+    """Write ``discrepancies.md``, ``claims.csv`` and ``discrepancies.csv`` (and timeline
+    charts when matplotlib is installed and ``config.charts``) into ``folder``.
+
+    Returns what was written, by name, and ``charts_note`` when charts were not drawn.
+    """
+    return write(claims, folder, config=config)

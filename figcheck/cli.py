@@ -10,12 +10,13 @@ could be read.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from typing import Callable, Sequence
 
 import figcheck
-from figcheck import io
+from figcheck import config, io
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,13 +88,59 @@ def _run_claims(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- report, check, baseline ---------------------------------------------------------------
-# To come (issue 2 and after): each an _add_<name>_command function like the one above,
-# listed in _COMMANDS below.
+# --- report ------------------------------------------------------------------------------
+
+def _add_report_command(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "report", help="where the figures of the articles under PATHS disagree (markdown + tables)",
+        description="Group the claims of every article under PATHS into quantities, flag the "
+                    "pairs of figures that disagree, and write DIR/discrepancies.md (the "
+                    "report), DIR/claims.csv and DIR/discrepancies.csv, plus DIR/charts/*.png "
+                    "when matplotlib is installed. Settings come from figcheck.toml, or "
+                    "[tool.figcheck] in pyproject.toml, in the current folder or above.")
+    command.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
+    command.add_argument("-o", "--output", metavar="DIR", default="reports",
+                         help="folder to write into (default: reports/)")
+    command.add_argument("--config", metavar="FILE",
+                         help="settings file (figcheck.toml or pyproject.toml) instead of the "
+                              "one found from the current folder")
+    command.add_argument("--no-charts", action="store_true",
+                         help="do not draw timeline charts even when matplotlib is installed")
+    _add_input_options(command)
+    command.set_defaults(run=_run_report, parser=command)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    try:
+        settings = config.read(args.config) if args.config else config.load()
+    except config.ConfigError as exc:
+        args.parser.error(str(exc))
+    if args.no_charts:
+        settings = dataclasses.replace(settings, charts=False)
+    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules,
+                             config=settings)
+    if not _report_skipped(frame, args.paths):
+        return 2
+    try:
+        written = figcheck.write_report(frame, args.output, config=settings)
+    except (OSError, ImportError) as exc:
+        _error(f"cannot write the report into {args.output}: {exc}")
+        return 1
+    if "charts_note" in written and settings.charts:
+        _error(written["charts_note"])
+    _error(f"{len(frame)} claims from {frame.attrs.get('articles', 0)} articles: report written to "
+           f"{written['report']} (with {os.path.basename(written['claims'])} and "
+           f"{os.path.basename(written['discrepancies'])})")
+    return 0
+
+
+# --- check, baseline -------------------------------------------------------------------------
+# To come: each an _add_<name>_command function like the ones above, listed in _COMMANDS.
 
 
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_claims_command,
+    _add_report_command,
 )
 
 

@@ -48,6 +48,11 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     _write_atomically(Path(path), data)
 
 
+def write_file(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, as :func:`write_table` does; parents are created."""
+    _write_atomically(Path(path), data)
+
+
 def to_text(frame: pd.DataFrame, fmt: str = ".csv") -> str:
     """The table as ``.csv``, ``.jsonl`` or ``.json`` text, as :func:`write_table` writes it.
 

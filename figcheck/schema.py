@@ -67,6 +67,8 @@ DISCREPANCIES: tuple[Column, ...] = (
     Column("doc_a", "string", "article of a"),
     Column("doc_b", "string", "article of b"),
     Column("hedged", "bool", "either claim is hedged"),
+    Column("copies_a", "int64", "how many claims repeat a (the same sentence, figure and claimant), a included"),
+    Column("copies_b", "int64", "how many claims repeat b, b included"),
 )
 
 QUANTITIES: tuple[Column, ...] = (
@@ -74,14 +76,16 @@ QUANTITIES: tuple[Column, ...] = (
     Column("unit", "string", "what is counted"),
     Column("entity", "string", "whose"),
     Column("claims", "int64", "number of claims"),
+    Column("distinct", "int64", "number of distinct claims once copies (wire copy) are counted once"),
     Column("sources", "int64", "number of independent sources (distinct attributed_to, else outlet)"),
-    Column("low", "float64", "lowest figure stated by any source"),
-    Column("best", "float64", "median of the sources' latest central figures"),
-    Column("high", "float64", "highest figure stated by any source"),
+    Column("low", "float64", "lowest figure stated by any claim (its lower bound where it states one)"),
+    Column("best", "float64", "median of the sources' latest central figures (a range's middle)"),
+    Column("high", "float64", "highest figure stated by any claim (its upper bound where it states one)"),
     Column("first", DATE, "earliest as_of"),
     Column("last", DATE, "latest as_of"),
     Column("trend", "string", "rising, falling, stable or single"),
     Column("discrepancies", "int64", "number of flagged pairs"),
+    Column("hedged", "int64", "number of hedged claims"),
 )
 
 

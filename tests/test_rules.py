@@ -2,7 +2,8 @@
 
 ``claims.explain(text, published)`` names the rules that fired on a text (those that made
 rows and the exclusions that rejected a number); ``sources.explain(text)`` does the same
-for ``sources.toml``. Examples run with the publication date of their file's
+for ``sources.toml``, and ``figcheck.quantities.explain(text, published)`` for the quantity
+rules of ``quantities.toml`` (the rules that shaped the quantity keys of the text's claims). Examples run with the publication date of their file's
 ``[meta] published`` (no clock in tests).
 
 Rule examples the engine gets wrong today are listed in ``KNOWN_FAILURES`` with the reason
@@ -12,6 +13,7 @@ removed in the same change. Never weaken an example to make it pass.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -46,6 +48,10 @@ def _published(stem: str) -> str | None:
 def _fired(rule: rules.Rule, text: str) -> set[str]:
     if rule.file == "sources.toml":
         return sources.explain(text)
+    if rule.file == "quantities.toml":
+        # figcheck.quantities is the API function; the module is reached by name.
+        quantities = importlib.import_module("figcheck.quantities")
+        return quantities.explain(text, _published("quantities"))
     return claims.explain(text, _published(rule.file[:-len(".toml")]))
 
 

@@ -1,0 +1,348 @@
+"""Tables → the markdown report (``discrepancies.md``), timeline charts, and the files on disk.
+
+The report, in order: what was read (articles, claims, files skipped and why); a summary table
+of the quantities, those with discrepancies first; then, per quantity with more than one
+distinct claim, its figures in date order (date, figure as written, who claims it, outlet,
+article), a timeline chart when matplotlib is installed, and the flagged pairs; last, the
+quantities stated once.
+
+Text taken from articles is escaped (:func:`escape`) so that it cannot break the markdown:
+
+>>> escape("a | b `c` <script>\\nd")
+'a \\\\| b \\\\`c\\\\` &lt;script&gt; d'
+
+The same tables give the same bytes: no clock, rows in a fixed order, charts saved without
+the matplotlib version in their metadata.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import regex
+from tabulate import tabulate
+
+from figcheck import io, schema
+from figcheck.config import Config
+from figcheck.discrepancies import as_date, find, statements, summarize
+from figcheck.quantities import ensure
+
+CHARTS_EXTRA = "pip install 'figcheck[charts]'"
+_MD_SPECIAL = regex.compile(r"([\\`*_\[\]|#~])")
+_SLUG_DROP = regex.compile(r"[^\p{L}\p{N}\s-]")
+
+
+def escape(text: Any) -> str:
+    """``text`` safe inside a markdown table cell: one line, no markup, no HTML."""
+    if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def figure(value: float | None) -> str:
+    """A number as the report prints it.
+
+    >>> figure(11000.0), figure(1.5), figure(float("inf")), figure(None)
+    ('11,000', '1.5', '∞', '–')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def slug(text: str) -> str:
+    """The anchor GitHub gives a heading.
+
+    >>> slug("north korean soldiers, first batch")
+    'north-korean-soldiers-first-batch'
+    """
+    return _SLUG_DROP.sub("", text.strip().lower()).replace(" ", "-")
+
+
+def timeline(claims: pd.DataFrame, quantity: str, *, config: Config | None = None) -> pd.DataFrame:
+    """The claims of one quantity in date order, with the columns a reader needs.
+
+    Copies of one claim (wire copy) stay separate rows here; ``copies`` says how many there are.
+    """
+    claims = ensure(claims, config=config)
+    rows = claims[claims["quantity"] == quantity].copy()
+    rows["as_of"] = rows["as_of"].where(rows["as_of"].notna(), rows["published"])
+    rows = rows.sort_values(["as_of", "doc", "start"], kind="stable")
+    columns = ["as_of", "text", "value", "low", "high", "qualifier", "attributed_to", "source",
+               "doc", "hedged", "claim_id"]
+    return rows[columns].reset_index(drop=True)
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+def render(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = None,
+           quantities: pd.DataFrame | None = None, config: Config | None = None,
+           charts: dict[str, str] | None = None, charts_note: str | None = None) -> str:
+    """The markdown report. ``charts`` maps quantity keys to image paths relative to it."""
+    config = config or Config()
+    skipped = list(claims.attrs.get("skipped", []))
+    articles = claims.attrs.get("articles")
+    claims = ensure(claims, config=config)
+    if discrepancies is None:
+        discrepancies = find(claims, config=config)
+    if quantities is None:
+        quantities = summarize(claims, discrepancies, config=config)
+    charts = charts or {}
+    per_quantity = statements(claims, config.tolerances)
+    cols = _Columns(claims)
+    if articles is None:
+        articles = claims["doc"].nunique()
+
+    out: list[str] = ["# Figures and where they disagree", ""]
+    out += _read_section(articles, len(claims), quantities, discrepancies, skipped)
+
+    contested = quantities[quantities["distinct"] > 1]
+    once = quantities[quantities["distinct"] <= 1]
+    anchors = _Anchors()
+    out += ["## Quantities", ""]
+    if len(contested):
+        out += [_SUMMARY_RULES, ""]
+        rows = [[f"[{escape(q.quantity)}](#{anchors.get(q.quantity)})", q.claims, q.distinct, q.sources,
+                 figure(q.low), figure(q.best), figure(q.high), _day(q.first), _day(q.last), q.trend,
+                 q.discrepancies] for q in contested.itertuples()]
+        out += [_table(rows, ["quantity", "claims", "distinct", "sources", "low", "best", "high",
+                              "first", "last", "trend", "discrepancies"]), ""]
+    else:
+        out += ["No quantity is stated more than once.", ""]
+    if charts_note:
+        out += [f"_{escape(charts_note)}_", ""]
+
+    by_quantity = {q: g for q, g in discrepancies.groupby("quantity", sort=False)} if len(discrepancies) else {}
+    for q in contested.itertuples():
+        out += _quantity_section(q, per_quantity.get(q.quantity, []), by_quantity.get(q.quantity),
+                                 cols, charts.get(q.quantity), config.max_pairs)
+
+    if len(once):
+        out += ["## Stated once", "",
+                "Quantities with a single claim (or copies of one claim): nothing to compare.", ""]
+        rows = []
+        for q in once.itertuples():
+            for s in per_quantity.get(q.quantity, []):
+                i = s.rows[0]
+                rows.append([escape(q.quantity), _day(cols.as_of[i]), escape(cols.text[i]),
+                             escape(cols.attributed_to[i]) or "–", escape(cols.source[i]) or "–",
+                             cols.article(i) + _copies(len(s.rows))])
+        out += [_table(rows, ["quantity", "date", "figure", "who", "outlet", "article"]), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+_SUMMARY_RULES = (
+    "Low and high are the lowest and highest figures any claim states (its bounds where it "
+    "states them); best is the median of each source's latest figure (a range's middle). "
+    "Sources are the distinct people or bodies the figures are attributed to (the outlet when "
+    "it speaks in its own voice); copies of one claim count once. Trend compares the median "
+    "figure of the last date with that of the first.")
+
+
+def _read_section(articles: int, n_claims: int, quantities: pd.DataFrame,
+                  discrepancies: pd.DataFrame, skipped: list[str]) -> list[str]:
+    out = ["## What was read", "",
+           f"{articles:,} articles, {n_claims:,} claims, {len(quantities):,} quantities, "
+           f"{len(discrepancies):,} flagged pairs. Two figures of one quantity disagree when "
+           "their intervals do not overlap: a bare figure ± 0.5 %, about ± 5 %, nearly 5 % "
+           "below to the figure, up to / under from 0, over / at least upwards, a range its "
+           "bounds (the defaults; figcheck.toml can change them).", ""]
+    if skipped:
+        out += [f"{len(skipped):,} files skipped:", ""]
+        out += [f"- {escape(s)}" for s in sorted(skipped)] + [""]
+    else:
+        out += ["No file was skipped.", ""]
+    return out
+
+
+def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
+                      chart: str | None, max_pairs: int) -> list[str]:
+    out = [f"## {escape(q.quantity)}", ""]
+    first = group[0].rows[0] if group else None
+    if first is not None and cols.reason[first]:
+        out += [f"Why these figures go together: {escape(cols.reason[first])}.", ""]
+    if chart:
+        out += [f"![timeline of {escape(q.quantity)}]({_link_target(chart)})", ""]
+    rows = []
+    for s in group:
+        i = s.rows[0]
+        rows.append([_day(cols.as_of[i]), escape(cols.text[i]) + (" (hedged)" if cols.hedged[i] else ""),
+                     escape(cols.attributed_to[i]) or "–", escape(cols.source[i]) or "–",
+                     cols.article(i) + _copies(len(s.rows))])
+    out += [_table(rows, ["date", "figure", "who", "outlet", "article"]), ""]
+    if pairs is None or not len(pairs):
+        out += ["No two figures disagree.", ""]
+        return out
+    shown = pairs.sort_values("gap", ascending=False, kind="stable").head(max_pairs)
+    rows = []
+    for p in shown.itertuples():
+        rows.append([p.kind.replace("_", " "),
+                     f"{_day(p.as_of_a)} {_who(p.attributed_to_a, p.source_a)}: {escape(p.text_a)}",
+                     f"{_day(p.as_of_b)} {_who(p.attributed_to_b, p.source_b)}: {escape(p.text_b)}",
+                     f"{p.gap:.0%}" if math.isfinite(p.gap) else "∞",
+                     "yes" if p.hedged else ""])
+    out += [f"{len(pairs):,} flagged pairs" + (f", the {len(shown)} widest shown" if len(shown) < len(pairs) else "")
+            + ":", ""]
+    out += [_table(rows, ["kind", "earlier", "later", "gap", "hedged"]), ""]
+    return out
+
+
+class _Columns:
+    def __init__(self, claims: pd.DataFrame):
+        def strs(name):
+            return ["" if v is None or v is pd.NA else str(v) for v in claims[name].tolist()]
+        self.text, self.doc, self.source = strs("text"), strs("doc"), strs("source")
+        self.attributed_to, self.url, self.reason = strs("attributed_to"), strs("url"), strs("quantity_reason")
+        self.hedged = claims["hedged"].tolist()
+        as_of = claims["as_of"]
+        self.as_of = as_of.where(as_of.notna(), claims["published"]).tolist()
+
+    def article(self, i: int) -> str:
+        name = escape(self.doc[i])
+        url = self.url[i]
+        if url.startswith(("http://", "https://")) and not regex.search(r"[\s<>]", url):
+            return f"[{name}]({_link_target(url)})"
+        return name
+
+
+class _Anchors:
+    """Heading anchors as GitHub numbers repeated ones."""
+
+    def __init__(self):
+        self.seen: dict[str, int] = {"what-was-read": 1, "quantities": 1, "stated-once": 1}
+        self.given: dict[str, str] = {}
+
+    def get(self, heading: str) -> str:
+        if heading not in self.given:
+            base = slug(escape(heading).replace("\\", ""))
+            n = self.seen.get(base, 0)
+            self.seen[base] = n + 1
+            self.given[heading] = base if n == 0 else f"{base}-{n}"
+        return self.given[heading]
+
+
+def _who(attributed_to, source) -> str:
+    """Who stands behind a figure: the attributed source, else the outlet."""
+    return escape(attributed_to) or escape(source) or "–"
+
+
+def _link_target(target: str) -> str:
+    return target.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _copies(n: int) -> str:
+    return f" (and {n - 1:,} copies)" if n > 2 else (" (and 1 copy)" if n == 2 else "")
+
+
+def _day(value) -> str:
+    day = as_date(value)
+    return day.isoformat() if day is not None else "–"
+
+
+def _table(rows: list[list], headers: list[str]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+# -- charts ------------------------------------------------------------------------------
+
+def charts_available() -> bool:
+    """Whether matplotlib can be imported (the ``charts`` extra)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def timeline_png(claims: pd.DataFrame, quantity: str, *, config: Config | None = None) -> bytes:
+    """A PNG of one quantity's figures over time, one marker per source, bounds as bars.
+
+    Needs matplotlib (``pip install 'figcheck[charts]'``); the bytes do not depend on its version.
+    """
+    try:
+        import matplotlib
+        matplotlib.use("Agg", force=False)
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(f"timeline charts need matplotlib: {CHARTS_EXTRA}") from None
+    import io as _io
+
+    rows = timeline(claims, quantity, config=config)
+    fig = Figure(figsize=(7, 3.2), dpi=100)
+    ax = fig.add_subplot()
+    who = (rows["attributed_to"].fillna(rows["source"]).fillna("unattributed")).astype(str)
+    for name in sorted(set(who)):
+        part = rows[who == name]
+        x = pd.to_datetime(part["as_of"]).to_numpy()
+        centre = part["value"].where(part["value"].notna(), (part["low"] + part["high"]) / 2)
+        centre = centre.where(centre.notna(), part["low"])
+        low = part["low"].where(part["low"].notna(), centre)
+        high = part["high"].where(part["high"].notna() & ~part["high"].isin([math.inf]), centre)
+        ax.errorbar(x, centre, yerr=[(centre - low).clip(lower=0), (high - centre).clip(lower=0)],
+                    fmt="o", capsize=3, label=name)
+    ax.set_title(quantity, fontsize=10)
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(True, alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buffer = _io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+# -- files ---------------------------------------------------------------------------------
+
+def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | None = None) -> dict[str, str]:
+    """Write the report, the claims table and the discrepancies table into ``folder``.
+
+    Files: ``discrepancies.md``, ``claims.csv``, ``discrepancies.csv``, and
+    ``charts/<quantity>.png`` per quantity with discrepancies when matplotlib is installed
+    and ``config.charts`` is on. Returns the paths written by name, and ``charts_note`` when
+    charts were not drawn.
+    """
+    config = config or Config()
+    folder = Path(folder)
+    attrs = dict(claims.attrs)
+    claims = ensure(claims, config=config)
+    claims.attrs.update(attrs)
+    disc = find(claims, config=config)
+    summary = summarize(claims, disc, config=config)
+    written: dict[str, str] = {}
+    charts: dict[str, str] = {}
+    note = None
+    contested = [q for q in summary.itertuples() if q.discrepancies > 0]
+    if contested and not config.charts:
+        note = "Timeline charts are off (report.charts = false in the settings)."
+    elif contested and not charts_available():
+        note = f"Timeline charts are not drawn: matplotlib is not installed ({CHARTS_EXTRA})."
+    elif contested:
+        names: dict[str, int] = {}
+        for q in contested:
+            base = slug(q.quantity)[:80] or "quantity"
+            names[base] = names.get(base, 0) + 1
+            name = base if names[base] == 1 else f"{base}-{names[base]}"
+            relative = f"charts/{name}.png"
+            io.write_file(folder / relative, timeline_png(claims, q.quantity, config=config))
+            charts[q.quantity] = relative
+            written[f"chart {q.quantity}"] = str(folder / relative)
+    markdown = render(claims, discrepancies=disc, quantities=summary, config=config,
+                      charts=charts, charts_note=note)
+    io.write_table(schema.conform(claims), folder / "claims.csv")
+    io.write_table(disc, folder / "discrepancies.csv")
+    io.write_file(folder / "discrepancies.md", markdown.encode("utf-8"))
+    written.update({"claims": str(folder / "claims.csv"),
+                    "discrepancies": str(folder / "discrepancies.csv"),
+                    "report": str(folder / "discrepancies.md")})
+    if note:
+        written["charts_note"] = note
+    return written
