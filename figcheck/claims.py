@@ -160,6 +160,14 @@ class Engine:
             self.unit_canonical.update({k.lower(): v for k, v in rule.get("canonical", {}).items()})
             self.currency_words.update({k.lower(): v for k, v in rule.get("codes", {}).items()})
         self.max_noun_words = max(len(k) for k in self.unit_nouns)
+        self.phrase_stop_words = {w.lower() for w in book.lists["phrase_stop"]}
+        content = [w for _u, rule_id, _a in self.predicate_rules for rule in book.of("units")
+                   if rule.id == rule_id for phrase in rule.get("predicates")
+                   for w in phrase.split() if w.lower() not in self.phrase_stop_words]
+        self.predicate_triggers = rules.Triggers(content)
+        self.before_triggers = rules.Triggers(
+            [w for r in book.of("units") for phrase in r.get("before", [])
+             for w in phrase.split() if w.lower() not in self.phrase_stop_words])
         self._predicate = regex.compile(r"(?i)(?<![\w])(?:" + "|".join(
             f"(?P<p{k}>{alternation})" for k, (_u, _r, alternation) in enumerate(self.predicate_rules))
             + r")(?![\w])")
@@ -334,7 +342,7 @@ class Engine:
             si = s_start
             if si not in sentence_cache:
                 sentence_cache[si] = self._sentence_context(text, begin, (s_start, s_end), state, article)
-            cues, as_of, date_rule = sentence_cache[si]
+            cues, as_of, date_rule, self._words = sentence_cache[si]
             self._speaker_spans = [(c.start, c.end) for c in cues if c.rule_id == "ATTR-SAID"]
             # A group and the size of each: "two brigades ..., each consisting of 6,000".
             composite = None
@@ -678,6 +686,8 @@ class Engine:
         The earliest predicate wins; at one place, the unit listed first in units.toml
         (casualties before killed: "killed or wounded").
         """
+        if not self.predicate_triggers.any_in(self._words):
+            return None
         limit = min(s_end, pos + 110)
         digit = self._digit.search(text, pos, limit, timeout=T)
         nxt = digit.start() if digit else limit
@@ -695,6 +705,8 @@ class Engine:
         return cands[0] if cands else limit
 
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
+        if not self.before_triggers.any_in(self._words):
+            return None
         lo = max(s_start, fig.start - 120)
         window_start = lo
         for brk in self.entity_breaks:
@@ -800,7 +812,7 @@ class Engine:
             if line_start < s:
                 state.heading_date = date
         as_of, date_rule = self._sentence_date(text, s, e, state, article)
-        return cues, as_of, date_rule
+        return cues, as_of, date_rule, self._words
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
         for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words):
