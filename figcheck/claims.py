@@ -9,7 +9,7 @@ The engine itself knows no words: all of them come from the rule files.
 """
 from __future__ import annotations
 
-import bisect
+from itertools import islice
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -29,6 +29,8 @@ _STRAIGHT = '"'
 #: Quotations shorter than this many words are scare quotes ("several hundred"), not speech.
 _MIN_QUOTE_WORDS = 7
 _APOSTROPHES = "\u2019'"
+#: Words read after a figure for what it counts ("11,000 North Korean special forces").
+_PHRASE_WORDS = 9
 _QUOTE_MARKS = (_QUOTE_OPEN, _QUOTE_CLOSE, _STRAIGHT)
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
@@ -133,6 +135,10 @@ class Engine:
                 after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
         self._qualifier_before = regex.compile("(?i)" + "".join(before_parts))
         self._qualifier_after = regex.compile("(?i)" + "".join(after_parts))
+        self._qualifier_checks = [
+            (k, self._qualifier_before.groupindex.get(f"at{k}"), self._qualifier_before.groupindex.get(f"b{k}"),
+             self._qualifier_after.groupindex.get(f"a{k}"), rule.get("qualifier"), rule.id)
+            for k, rule in enumerate(self.qualifiers)]
         self._qualifier_after_each = {
             k: regex.compile("(?i)" + book.expand(rule.get("after")))
             for k, rule in enumerate(self.qualifiers) if rule.get("after")}
@@ -533,39 +539,34 @@ class Engine:
         return fig.written_in_words and not fig.is_range and fig.value is not None and fig.value <= limit
 
     def _qualifier(self, text: str, fig: numbers.Figure) -> tuple[str, str | None]:
+        """The qualifier whose wording stands right before (or after) the figure; the
+        first rule in file order wins. A range keeps its own qualifier, its surface
+        taking the wording in ("around $30-$35 billion")."""
         self._qualifier_start = fig.start
         self._qualifier_end = fig.end
         if fig.vague:
             return "several", None
         before = self._qualifier_before.match(text, fig.start, timeout=T)
-        after = None
-        for k, rule in enumerate(self.qualifiers):
-            if before is not None and before.group(f"at{k}") is not None if f"at{k}" in before.re.groupindex else False:
-                # A range keeps its own qualifier but its surface takes the wording in.
-                self._qualifier_start = before.start(f"b{k}")
-                if fig.is_range:
-                    return "range", None
-                return rule.get("qualifier"), rule.id
-            if not fig.is_range and rule.get("after"):
-                if after is None:
-                    after = self._qualifier_after.match(text, fig.end, timeout=T)
-                if after.group(f"a{k}") is not None:
+        marks = before.groups() if before is not None else ()
+        after_marks = None
+        for k, at_group, b_group, a_group, qualifier, rule_id in self._qualifier_checks:
+            if at_group is not None and marks[at_group - 1] is not None:
+                self._qualifier_start = before.start(b_group)
+                return ("range", None) if fig.is_range else (qualifier, rule_id)
+            if a_group is not None and not fig.is_range:
+                if after_marks is None:
+                    after_marks = self._qualifier_after.match(text, fig.end, timeout=T).groups()
+                if after_marks[a_group - 1] is not None:
                     own = self._qualifier_after_each[k].match(text, fig.end, timeout=T)
                     self._qualifier_end = own.end() if own else fig.end
-                    return rule.get("qualifier"), rule.id
-        if fig.is_range:
-            return "range", None
-        return "exact", None
+                    return qualifier, rule_id
+        return ("range", None) if fig.is_range else ("exact", None)
 
     # -- units ---------------------------------------------------------------------
     def _phrase(self, text: str, pos: int, limit: int) -> list[tuple[str, int, int]]:
         """Words right after a figure, up to a stop word or punctuation."""
-        words = []
-        for m in self._np_word.finditer(text, pos, min(limit, pos + 90), timeout=T):
-            words.append((m.group(), m.start(), m.end()))
-            if len(words) >= 9:
-                break
-        return words
+        return [(m.group(), m.start(), m.end()) for m in islice(
+            self._np_word.finditer(text, pos, min(limit, pos + 90), timeout=T), _PHRASE_WORDS)]
 
     def _unit(self, text: str, fig: numbers.Figure, s_start: int, s_end: int,
               previous: list[dict[str, Any]], row_rules: list[str],
