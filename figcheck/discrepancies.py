@@ -163,20 +163,40 @@ def disagreeing_pairs(group: list[_Statement]) -> Iterable[tuple[_Statement, _St
             yield (s, other) if s.order <= other.order else (other, s)
 
 
+class Analysis:
+    """A claims table read once, for its discrepancies, its summary and the report.
+
+    Claims without a ``quantity`` key get one first (:func:`figcheck.quantities.ensure`).
+    """
+
+    def __init__(self, claims: pd.DataFrame, config: Config | None = None):
+        self.config = config or Config()
+        self.claims = ensure(claims, config=self.config)
+        self.table = _Table(self.claims)
+        self.statements = _statements(self.table, self.config.tolerances)
+        self._discrepancies: pd.DataFrame | None = None
+
+    def discrepancies(self) -> pd.DataFrame:
+        if self._discrepancies is None:
+            self._discrepancies = _find(self.table, self.statements)
+        return self._discrepancies
+
+    def summary(self, discrepancies: pd.DataFrame | None = None) -> pd.DataFrame:
+        return _summarize(self.table, self.statements, self.config,
+                          self.discrepancies() if discrepancies is None else discrepancies)
+
+
 def find(claims: pd.DataFrame, *, config: Config | None = None) -> pd.DataFrame:
     """The discrepancies table: one row per pair of statements of one quantity that disagree.
 
     Claims without a ``quantity`` key get one first (:func:`figcheck.quantities.ensure`).
     Rows are ordered by quantity, then by the dates and ids of the two claims.
     """
-    config = config or Config()
-    claims = ensure(claims, config=config)
-    return _find(_Table(claims), config)
+    return Analysis(claims, config).discrepancies()
 
 
-def _find(t: _Table, config: Config) -> pd.DataFrame:
+def _find(t: _Table, per_quantity: dict[str, list[_Statement]]) -> pd.DataFrame:
     records = []
-    per_quantity = _statements(t, config.tolerances)
     for quantity in sorted(per_quantity):
         rows = []
         for a, b in disagreeing_pairs(per_quantity[quantity]):
@@ -223,12 +243,11 @@ def summarize(claims: pd.DataFrame, discrepancies: pd.DataFrame | None = None, *
 
     Rows come with the most discrepancies first, then the most claims, then by key.
     """
-    config = config or Config()
-    claims = ensure(claims, config=config)
-    t = _Table(claims)
-    per_quantity = _statements(t, config.tolerances)
-    if discrepancies is None:
-        discrepancies = _find(t, config)
+    return Analysis(claims, config).summary(discrepancies)
+
+
+def _summarize(t: _Table, per_quantity: dict[str, list[_Statement]], config: Config,
+               discrepancies: pd.DataFrame) -> pd.DataFrame:
     flagged = discrepancies["quantity"].value_counts().to_dict() if len(discrepancies) else {}
     records = []
     for quantity, group in per_quantity.items():

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from figcheck import schema
@@ -65,14 +66,12 @@ def to_text(frame: pd.DataFrame, fmt: str = ".csv") -> str:
     """
     fmt = fmt if fmt.startswith(".") else "." + fmt
     columns = [str(name) for name in frame.columns]
-    converted = []
-    for position in range(len(columns)):
-        series = frame.iloc[:, position]
-        convert = _converter(series)
-        converted.append([convert(value) for value in series.tolist()])
-    rows = [list(row) for row in zip(*converted)] if columns else [[] for _ in range(len(frame))]
+    series = [frame.iloc[:, position] for position in range(len(columns))]
+    converted = [_values(column) for column in series]
     if fmt == ".csv":
-        return _csv_text(columns, rows)
+        return _csv_text(columns, [_csv_fields(column, values)
+                                   for column, values in zip(series, converted)], len(frame))
+    rows = [list(row) for row in zip(*converted)] if columns else [[] for _ in range(len(frame))]
     if fmt in (".jsonl", ".json"):
         records = [json.dumps(dict(zip(columns, row)), ensure_ascii=False) for row in rows]
         if fmt == ".jsonl":
@@ -108,6 +107,27 @@ def read_table(path: str | os.PathLike,
 
 
 # --- values --------------------------------------------------------------------------------
+
+def _values(series: pd.Series) -> list[Any]:
+    """One column's values as plain str, int, float, bool or None (see :func:`_converter`).
+
+    The declared dtypes take a fast path, one comprehension per column; the values are
+    those :func:`_converter` gives, so the bytes written do not depend on the path.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return [value if isinstance(value, str) else None for value in series.tolist()]
+    if dtype == "bool" or (dtype.kind in "iu" and not isinstance(dtype, pd.api.extensions.ExtensionDtype)):
+        return series.tolist()
+    if dtype == "float64":
+        return [None if value != value else int(value) if value.is_integer() else value
+                for value in series.tolist()]
+    convert = _converter(series)
+    if convert is _date_text:
+        days = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D").tolist()
+        return [None if day == "NaT" else day for day in days]
+    return [convert(value) for value in series.tolist()]
+
 
 def _converter(series: pd.Series) -> Callable[[Any], Any]:
     """How to write one column's values: plain str, int, float, bool or None."""
@@ -158,12 +178,26 @@ def _csv_field(value: Any) -> str:
     return str(value)
 
 
-def _csv_text(columns: list[str], rows: list[list[Any]]) -> str:
+def _csv_fields(series: pd.Series, values: list[Any]) -> list[Any]:
+    """A column's values as the CSV writes them: csv writes str, int and None ("") as
+    :func:`_csv_field` would, so only bools and floats are turned into text first."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) or (dtype.kind in "iuM" and not isinstance(
+            dtype, pd.api.extensions.ExtensionDtype)):
+        return values
+    if dtype == "bool":
+        return ["true" if value else "false" for value in values]
+    return [_csv_field(value) for value in values]
+
+
+def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_field(value) for value in row])
+    if columns:
+        writer.writerows(zip(*fields))
+    else:
+        writer.writerows([] for _ in range(n_rows))
     return buffer.getvalue()
 
 

@@ -27,8 +27,8 @@ from tabulate import tabulate
 
 from figcheck import io, schema
 from figcheck.config import Config
-from figcheck.discrepancies import as_date, find, statements, summarize
-from figcheck.quantities import ensure
+from figcheck.discrepancies import Analysis, as_date
+from figcheck.quantities import conformed, ensure
 
 CHARTS_EXTRA = "pip install 'figcheck[charts]'"
 _MD_SPECIAL = regex.compile(r"([\\`*_\[\]|#~])")
@@ -87,18 +87,22 @@ def timeline(claims: pd.DataFrame, quantity: str, *, config: Config | None = Non
 
 def render(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = None,
            quantities: pd.DataFrame | None = None, config: Config | None = None,
-           charts: dict[str, str] | None = None, charts_note: str | None = None) -> str:
-    """The markdown report. ``charts`` maps quantity keys to image paths relative to it."""
-    config = config or Config()
+           charts: dict[str, str] | None = None, charts_note: str | None = None,
+           analysis: Analysis | None = None) -> str:
+    """The markdown report. ``charts`` maps quantity keys to image paths relative to it.
+
+    ``analysis`` is the claims already read (:class:`figcheck.discrepancies.Analysis`).
+    """
     skipped = list(claims.attrs.get("skipped", []))
     articles = claims.attrs.get("articles")
-    claims = ensure(claims, config=config)
+    analysis = analysis or Analysis(claims, config)
+    config, claims = analysis.config, analysis.claims
     if discrepancies is None:
-        discrepancies = find(claims, config=config)
+        discrepancies = analysis.discrepancies()
     if quantities is None:
-        quantities = summarize(claims, discrepancies, config=config)
+        quantities = analysis.summary(discrepancies)
     charts = charts or {}
-    per_quantity = statements(claims, config.tolerances)
+    per_quantity = analysis.statements
     cols = _Columns(claims)
     if articles is None:
         articles = claims["doc"].nunique()
@@ -313,10 +317,11 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
     config = config or Config()
     folder = Path(folder)
     attrs = dict(claims.attrs)
-    claims = ensure(claims, config=config)
+    analysis = Analysis(claims, config)
+    claims = analysis.claims
     claims.attrs.update(attrs)
-    disc = find(claims, config=config)
-    summary = summarize(claims, disc, config=config)
+    disc = analysis.discrepancies()
+    summary = analysis.summary(disc)
     written: dict[str, str] = {}
     charts: dict[str, str] = {}
     note = None
@@ -335,9 +340,9 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
             io.write_file(folder / relative, timeline_png(claims, q.quantity, config=config))
             charts[q.quantity] = relative
             written[f"chart {q.quantity}"] = str(folder / relative)
-    markdown = render(claims, discrepancies=disc, quantities=summary, config=config,
-                      charts=charts, charts_note=note)
-    io.write_table(schema.conform(claims), folder / "claims.csv")
+    markdown = render(claims, discrepancies=disc, quantities=summary, charts=charts,
+                      charts_note=note, analysis=analysis)
+    io.write_table(conformed(claims), folder / "claims.csv")
     io.write_table(disc, folder / "discrepancies.csv")
     io.write_file(folder / "discrepancies.md", markdown.encode("utf-8"))
     written.update({"claims": str(folder / "claims.csv"),
