@@ -80,6 +80,8 @@ class ArticleState:
     last_as_of: dt.date | None = None
     seen_sentences: set[int] = field(default_factory=set)
     headings: list[tuple[int, dt.date | None]] = field(default_factory=list)
+    #: Offsets of numbers found to be days of calendar dates ("17" of "October 17").
+    day_numbers: list[int] = field(default_factory=list)
 
 
 class Engine:
@@ -142,6 +144,7 @@ class Engine:
         self._qualifier_after_each = {
             k: regex.compile("(?i)" + book.expand(rule.get("after")))
             for k, rule in enumerate(self.qualifiers) if rule.get("after")}
+        self.date_exclusions = {r.id for r in self.exclusions if r.get("calendar_date")}
         self.small_count_rule = next(r for r in self.exclusions if r.get("needs_people_unit"))
         # -- units
         self.unit_nouns: dict[tuple[str, ...], tuple[str, str, bool]] = {}
@@ -321,6 +324,8 @@ class Engine:
                                       core_start=pos, core_end=core.end(), core_value=value)
                 excluded = self._excluded(text, bare)
                 if excluded:
+                    if excluded in self.date_exclusions:
+                        state.day_numbers.append(pos)
                     consumed = core.end()
                     if self._range_follows.match(text, core.end(), timeout=T):
                         # "aged 18 to 60": the second end is no figure either.
@@ -339,6 +344,8 @@ class Engine:
                 continue
             same_as_checked = checked == (fig.core_end, fig.end) and fig.core_start == pos
             excluded = None if same_as_checked else self._excluded(text, fig)
+            if excluded in self.date_exclusions:
+                state.day_numbers.append(fig.core_start)
             if excluded:
                 if debug is not None:
                     debug.append((excluded, text[fig.start:fig.end]))
@@ -816,7 +823,8 @@ class Engine:
         return cues, as_of, date_rule, self._words
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
-        for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words):
+        for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words,
+                                       day_numbers=state.day_numbers):
             if mention.deadline:
                 continue
             date = self.dates.resolve(mention, article.published, state.last_as_of)

@@ -30,6 +30,8 @@ from figcheck.article import Article
 #: days after publication (news reports the past; "on December 30" in a January article
 #: is last year's).
 _FUTURE_SLACK_DAYS = 14
+#: How far a calendar date reaches around its day number ("Wednesday, February 8, 2023").
+_DATE_REACH = 32
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,14 @@ class DateFinder:
 
     def find(self, text: str, start: int = 0, end: int | None = None,
              sentence_start: int | None = None,
-             words: frozenset[str] | None = None) -> list[DateMention]:
+             words: frozenset[str] | None = None,
+             day_numbers: list[int] | None = None) -> list[DateMention]:
         """Date mentions in ``text[start:end]``, in text order.
 
         ``words`` (from :func:`rules.words_of`) lets the finder skip patterns whose words
-        the stretch does not contain.
+        the stretch does not contain; ``day_numbers``, the offsets of every number the
+        caller already knows to be part of a calendar date, lets it read calendar dates
+        around those numbers only instead of scanning the whole stretch.
         """
         end = len(text) if end is None else end
         if words is None:
@@ -84,8 +89,17 @@ class DateFinder:
         clause_floor = start if sentence_start is None else sentence_start
         found: list[DateMention] = []
         timeout = rules.REGEX_TIMEOUT_SECONDS
-        calendar = self._calendar.finditer(text, start, end, timeout=timeout) \
-            if self.calendar_triggers.any_in(words) or self.iso_possible(text, start, end) else ()
+        if day_numbers is not None:
+            calendar = []
+            for at in day_numbers:
+                if start <= at < end and not any(m.start() <= at < m.end() for m in calendar):
+                    calendar.extend(m for m in self._calendar.finditer(
+                        text, max(start, at - _DATE_REACH), min(end, at + _DATE_REACH), timeout=timeout)
+                        if m.start() <= at < m.end())
+        elif self.calendar_triggers.any_in(words) or self.iso_possible(text, start, end):
+            calendar = self._calendar.finditer(text, start, end, timeout=timeout)
+        else:
+            calendar = ()
         for m in calendar:
             mention = self._calendar_mention(m)
             if mention is not None:
