@@ -3,12 +3,14 @@
 Two figures agree when their intervals overlap (claims-table.md, "Intervals"):
 
 >>> tol = Tolerances()
->>> interval("exact", 10000, 10000, 10000, tol)
-(9950.0, 10050.0)
->>> interval("about", 11000, None, None, tol)
-(10450.0, 11550.0)
->>> interval("over", 600000, 600000, None, tol)
+>>> [round(x) for x in interval("exact", 10000.0, 10000.0, 10000.0, tol)]
+[9950, 10050]
+>>> [round(x) for x in interval("about", 11000.0, None, None, tol)]
+[10450, 11550]
+>>> interval("over", 600000.0, 600000.0, None, tol)
 (600000.0, inf)
+>>> interval("several", None, 2000.0, 9999.0, tol)
+(2000.0, 9999.0)
 
 **Copies.** The same claim republished (wire copy: the same sentence, figure and claimant in
 several articles) is one *statement* seen several times. Statements, not rows, are compared,

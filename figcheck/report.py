@@ -60,6 +60,19 @@ def figure(value: float | None) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
+def reads_as(lo: float, hi: float) -> str:
+    """An interval as the report prints it.
+
+    >>> reads_as(9950.0, 10050.0), reads_as(600000.0, float("inf")), reads_as(0.0, 10000.0)
+    ('9,950–10,050', '≥ 600,000', '≤ 10,000')
+    """
+    if math.isinf(hi):
+        return f"≥ {figure(lo)}"
+    if lo == 0:
+        return f"≤ {figure(hi)}"
+    return f"{figure(lo)}–{figure(hi)}"
+
+
 def slug(text: str) -> str:
     """The anchor GitHub gives a heading.
 
@@ -181,9 +194,9 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
     for s in group:
         i = s.rows[0]
         rows.append([_day(cols.as_of[i]), escape(cols.text[i]) + (" (hedged)" if cols.hedged[i] else ""),
-                     escape(cols.attributed_to[i]) or "–", escape(cols.source[i]) or "–",
-                     cols.article(i) + _copies(len(s.rows))])
-    out += [_table(rows, ["date", "figure", "who", "outlet", "article"]), ""]
+                     reads_as(s.lo, s.hi), escape(cols.attributed_to[i]) or "–",
+                     escape(cols.source[i]) or "–", cols.article(i) + _copies(len(s.rows))])
+    out += [_table(rows, ["date", "figure", "reads as", "who", "outlet", "article"]), ""]
     if pairs is None or not len(pairs):
         out += ["No two figures disagree.", ""]
         return out

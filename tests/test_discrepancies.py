@@ -1,0 +1,225 @@
+"""Discrepancies: which pairs of figures a user sees flagged, of what kind, and how far apart.
+
+Most tests build small claims tables by hand (the columns the discrepancy step reads), so
+that they are about the comparison and not the extractor; a few run sentences written here.
+"""
+from __future__ import annotations
+
+import doctest
+import importlib
+import itertools
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import figcheck
+from figcheck import schema
+from figcheck.config import Config, Tolerances
+
+discrepancies = importlib.import_module("figcheck.discrepancies")
+
+QUANTITY = "north korean soldiers"
+
+
+def claim(claim_id, value=None, qualifier="exact", *, low=None, high=None, who="Budanov",
+          as_of="2024-10-20", doc=None, source="Outlet", sentence=None, hedged=False,
+          quantity=QUANTITY, text=None):
+    if qualifier == "exact" and value is not None:
+        low = high = value
+    if qualifier in ("over", "at_least") and value is not None:
+        low = value
+    if qualifier in ("nearly", "up_to", "at_most", "under") and value is not None:
+        high = value
+    return {"claim_id": claim_id, "doc": doc or f"{claim_id}.txt", "source": source,
+            "published": as_of, "text": text or f"{qualifier} {value}", "start": 0, "end": 1,
+            "sentence": sentence or f"{who} spoke of {value} ({claim_id}).", "value": value,
+            "low": low, "high": high, "qualifier": qualifier, "unit": "soldiers",
+            "entity": "north korean", "attributed_to": who, "as_of": as_of, "hedged": hedged,
+            "quantity": quantity}
+
+
+def table(*rows) -> pd.DataFrame:
+    return schema.conform(pd.DataFrame(list(rows)))
+
+
+def pairs(frame: pd.DataFrame) -> set[tuple[str, str]]:
+    return set(zip(frame["claim_a"], frame["claim_b"]))
+
+
+def test_module_doctests():
+    assert doctest.testmod(discrepancies).failed == 0
+
+
+def test_ten_thousand_against_eleven_thousand():
+    found = figcheck.discrepancies(table(claim("b", 11000, who="Budanov", as_of="2024-10-22"),
+                                         claim("a", 10000, who="Zelensky", as_of="2024-10-17")))
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert (row.claim_a, row.claim_b) == ("a", "b"), "the earlier claim comes first"
+    assert row.kind == "between_sources"
+    assert row.gap == pytest.approx(0.1)
+    assert (row.value_a, row.value_b, row.attributed_to_a, row.attributed_to_b) == (10000, 11000, "Zelensky", "Budanov")
+    assert list(found.columns[:len(schema.DISCREPANCIES)]) == schema.names(schema.DISCREPANCIES)
+
+
+@pytest.mark.parametrize("a, b", [
+    (claim("a", 11000, "about"), claim("b", 11000)),
+    (claim("a", 11000, "nearly"), claim("b", 10500)),
+    (claim("a", 10000, "up_to"), claim("b", 2600)),
+    (claim("a", 600000, "over"), claim("b", 700000)),
+    (claim("a", None, "several", low=2000, high=9999), claim("b", 5000)),
+    (claim("a", 11500, "range", low=11000, high=12000), claim("b", 12000)),
+    (claim("a", 10000), claim("b", 10040)),
+])
+def test_figures_whose_intervals_overlap_agree(a, b):
+    assert figcheck.discrepancies(table(a, b)).empty
+
+
+@pytest.mark.parametrize("a, b", [
+    (claim("a", 11000, "nearly"), claim("b", 10000)),
+    (claim("a", 10000, "up_to"), claim("b", 12000)),
+    (claim("a", 600000, "over"), claim("b", 500000, "about")),
+    (claim("a", None, "several", low=2000, high=9999), claim("b", 11000)),
+    (claim("a", 10000), claim("b", 10200)),
+])
+def test_figures_whose_intervals_do_not_overlap_are_flagged(a, b):
+    assert len(figcheck.discrepancies(table(a, b))) == 1
+
+
+def test_kinds_between_sources_over_time_within_source():
+    found = figcheck.discrepancies(table(
+        claim("z1", 10000, who="Zelensky", as_of="2024-10-17"),
+        claim("z2", 12000, who="Zelensky", as_of="2024-10-22"),
+        claim("z3", 14000, who="Zelensky", as_of="2024-10-22"),
+        claim("b1", 11000, who="Budanov", as_of="2024-10-21"),
+    ))
+    kind = {(r.claim_a, r.claim_b): r.kind for r in found.itertuples()}
+    assert kind[("z1", "z2")] == "over_time"
+    assert kind[("z2", "z3")] == "within_source"
+    assert kind[("z1", "b1")] == "between_sources"
+
+
+def test_unattributed_figures_of_two_outlets_are_two_sources():
+    found = figcheck.discrepancies(table(claim("a", 100, who=None, source="Daily A"),
+                                         claim("b", 200, who=None, source="Daily B")))
+    assert found["kind"].tolist() == ["between_sources"]
+
+
+def test_hedged_claims_are_kept_and_marked():
+    found = figcheck.discrepancies(table(claim("a", 10000), claim("b", 12000, hedged=True, who="Zelensky")))
+    assert found["hedged"].tolist() == [True]
+
+
+def test_only_claims_of_one_quantity_are_compared():
+    assert figcheck.discrepancies(table(claim("a", 10000), claim("b", 50000, quantity="other"))).empty
+
+
+def test_tolerances_come_from_the_settings():
+    rows = table(claim("a", 10000), claim("b", 11000, "about"))
+    assert len(figcheck.discrepancies(rows)) == 1
+    wide = Config(tolerances=Tolerances(about=0.1))
+    assert figcheck.discrepancies(rows, config=wide).empty
+
+
+def test_copies_of_one_claim_corroborate_and_are_counted_once():
+    """Wire copy: the same sentence, figure and claimant in 50 articles is one claim seen 50 times."""
+    sentence = "The agency said 10,000 North Korean soldiers were in Russia."
+    copies = [claim(f"copy{i:02d}", 10000, who="NIS", sentence=sentence, as_of=f"2024-10-{10 + i % 5}",
+                    doc=f"outlet{i:02d}.txt") for i in range(50)]
+    other = claim("budanov", 11000, who="Budanov", as_of="2024-10-25")
+    found = figcheck.discrepancies(table(*copies, other))
+    assert len(found) == 1, "copies neither conflict with each other nor multiply the pairs"
+    row = found.iloc[0]
+    assert row.copies_a == 50 and row.copies_b == 1
+    assert row.claim_a == "copy00", "the earliest copy stands for the others"
+    summary = figcheck.quantities(table(*copies, other))
+    assert summary.loc[0, "claims"] == 51 and summary.loc[0, "distinct"] == 2 and summary.loc[0, "sources"] == 2
+
+
+def test_the_same_figure_in_different_words_is_two_claims():
+    found = figcheck.discrepancies(table(
+        claim("a1", 10000, who="Zelensky", sentence="Zelensky said ten thousand."),
+        claim("a2", 10000, who="Zelensky", sentence="Zelensky spoke of 10,000 troops."),
+        claim("b", 11000, who="Budanov")))
+    assert pairs(found) == {("a1", "b"), ("a2", "b")}
+
+
+def test_output_does_not_depend_on_row_order():
+    rows = [claim("a", 10000, as_of="2024-10-01"), claim("b", 11000, "about", as_of="2024-10-02", who="X"),
+            claim("c", 2600, as_of="2024-10-03", who="Y"), claim("d", 600000, "over", who="Z")]
+    first = figcheck.discrepancies(table(*rows))
+    for order in itertools.permutations(rows):
+        assert figcheck.discrepancies(table(*order)).equals(first)
+
+
+intervals = st.tuples(st.sampled_from(["exact", "about", "nearly", "up_to", "over", "range"]),
+                      st.integers(1, 60), st.integers(0, 20))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(intervals, min_size=0, max_size=40))
+def test_the_sweep_flags_exactly_the_pairs_that_do_not_overlap(specs):
+    """The sorted sweep finds what comparing every pair would, without building every pair."""
+    rows = []
+    for k, (qualifier, v, width) in enumerate(specs):
+        value = v * 100.0
+        if qualifier == "range":
+            rows.append(claim(f"c{k:02d}", value + width * 50, "range", low=value, high=value + width * 100,
+                              who=f"w{k}", as_of=f"2024-10-{1 + k % 28:02d}"))
+        else:
+            rows.append(claim(f"c{k:02d}", value, qualifier, who=f"w{k}", as_of=f"2024-10-{1 + k % 28:02d}"))
+    tol = Tolerances()
+    expected = set()
+    for a, b in itertools.combinations(rows, 2):
+        (alo, ahi) = discrepancies.interval(a["qualifier"], a["value"], a["low"], a["high"], tol)
+        (blo, bhi) = discrepancies.interval(b["qualifier"], b["value"], b["low"], b["high"], tol)
+        if ahi < blo or bhi < alo:
+            expected.add(frozenset((a["claim_id"], b["claim_id"])))
+    found = figcheck.discrepancies(table(*rows)) if rows else schema.empty(schema.DISCREPANCIES)
+    assert {frozenset(p) for p in pairs(found)} == expected
+    for row in found.itertuples():
+        assert row.gap > 0
+
+
+def test_pairs_are_generated_lazily():
+    """The sweep is a generator: a caller can stop early, and nothing is kept for pairs that agree."""
+    group = discrepancies.statements(table(*[claim(f"c{k}", 100.0 * (k + 1), who=f"w{k}") for k in range(500)]))
+    lazy = discrepancies.disagreeing_pairs(group[QUANTITY])
+    first = list(itertools.islice(lazy, 3))
+    assert len(first) == 3 and all(a.order <= b.order for a, b in first)
+
+
+def test_summary_low_best_high_sources_trend():
+    rows = table(
+        claim("a", 10000, who="Zelensky", as_of="2024-10-17"),
+        claim("b", 11000, "about", who="Budanov", as_of="2024-10-21"),
+        claim("c", 12000, who="Zelensky", as_of="2024-10-22"),
+        claim("d", None, "several", low=2000, high=9999, who="Washington Post", as_of="2024-10-16"),
+    )
+    row = figcheck.quantities(rows).iloc[0]
+    assert (row.low, row.high) == (2000, 12000)
+    # each source's latest central figure: Zelensky 12,000, Budanov 11,000, the Post 5,999.5
+    assert row.best == 11000
+    assert row.sources == 3 and row.claims == 4
+    assert str(row["first"])[:10] == "2024-10-16" and str(row["last"])[:10] == "2024-10-22"
+    assert row.trend == "rising"
+    assert row.discrepancies == len(figcheck.discrepancies(rows))
+
+
+def test_summary_puts_contested_quantities_first():
+    rows = table(claim("a", 5, quantity="calm"), claim("b", 5, quantity="calm", who="X"),
+                 claim("c", 10000, quantity="contested"), claim("d", 20000, quantity="contested", who="X"))
+    assert figcheck.quantities(rows)["quantity"].tolist() == ["contested", "calm"]
+
+
+def test_from_sentences_to_a_flagged_pair():
+    claims = pd.concat([
+        figcheck.extract_text("Zelensky said 10,000 North Korean soldiers are in Russia.", "2024-10-17", doc="a.txt"),
+        figcheck.extract_text("Budanov said about 12,000 North Korean soldiers are in Russia.", "2024-10-21", doc="b.txt"),
+    ], ignore_index=True)
+    found = claims.figcheck.discrepancies()
+    assert len(found) == 1 and found.loc[0, "gap"] == pytest.approx(0.2)
+    assert not math.isnan(found.loc[0, "value_b"])
