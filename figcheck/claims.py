@@ -273,7 +273,6 @@ class Engine:
         self._digit = regex.compile(r"\d")
         self._range_follows = regex.compile(
             r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
-        self._digit_core = regex.compile(r"\d+(?:[,\u00a0\u202f\u2009]\d{3})*(?:\.\d+)?")
         self._letters = regex.compile(r"[^\W\d_]+")
         self._word_before = regex.compile(r"(?r)([^\W\d_]+)\W*\Z")
         self._tail_stop = regex.compile(r"[.;\n]")
@@ -316,26 +315,25 @@ class Engine:
                 continue
             # Most numbers in news are dates and years: rule those out on the digits alone
             # before parsing the whole figure.
-            core = self._digit_core.match(text, pos, timeout=T) if text[pos].isdigit() else None
+            core_end = numbers.digits_end(text, pos) if text[pos].isdigit() else pos
             checked = None
-            if core is not None and not text[core.end():core.end() + 1].isalpha():
-                value = float(numbers.strip_separators(core.group()))
-                bare = numbers.Figure(start=pos, end=core.end(), value=value, low=value, high=value,
-                                      core_start=pos, core_end=core.end(), core_value=value)
-                excluded = self._excluded(text, bare)
+            if core_end > pos and not text[core_end:core_end + 1].isalpha():
+                value = float(numbers.strip_separators(text[pos:core_end]))
+                excluded = self._excluded_number(text, pos, core_end, core_end, value, False)
                 if excluded:
                     if excluded in self.date_exclusions:
                         state.day_numbers.append(pos)
-                    consumed = core.end()
-                    if self._range_follows.match(text, core.end(), timeout=T):
+                    consumed = core_end
+                    if self._may_start_range(text, core_end) and \
+                            self._range_follows.match(text, core_end, timeout=T):
                         # "aged 18 to 60": the second end is no figure either.
                         whole = self.grammar.parse_at(text, pos)
                         if whole is not None:
                             consumed = max(consumed, whole.end)
                     if debug is not None:
-                        debug.append((excluded, core.group()))
+                        debug.append((excluded, text[pos:core_end]))
                     continue
-                checked = (bare.core_end, bare.end)
+                checked = (core_end, core_end)
             fig = self.grammar.parse_at(text, pos)
             if fig is None:
                 continue
@@ -503,11 +501,26 @@ class Engine:
         return spans
 
     # -- exclusions ----------------------------------------------------------------
+    def _may_start_range(self, text: str, pos: int) -> bool:
+        """A dash or a range word ("to", "and") right after ``pos``: worth a closer look."""
+        after = text[pos:pos + 8].lstrip()
+        if not after:
+            return False
+        if after[0] in _DASHES:
+            return True
+        word = after.split(None, 1)[0].lower()
+        return word in self.grammar.range_words
+
     def _excluded(self, text: str, fig: numbers.Figure) -> str | None:
-        """The id of the first exclusion rule the number meets, if any."""
-        core = text[fig.core_start:fig.core_end]
-        core_value = fig.core_value
-        words = fig.written_in_words
+        """The id of the first exclusion rule the figure meets, if any."""
+        return self._excluded_number(text, fig.core_start, fig.core_end, fig.end, fig.core_value,
+                                     fig.written_in_words)
+
+    def _excluded_number(self, text: str, core_start: int, core_end: int, end: int,
+                         core_value: float | None, words: bool) -> str | None:
+        """The id of the first exclusion rule the number ``text[core_start:core_end]``
+        (part of a figure ending at ``end``) meets, if any."""
+        core = text[core_start:core_end]
         plain_four = len(core) == 4 and core.isdigit()
         before = after_core = after_end = None
         for (rule_id, b_group, a_group, digits_only, words_only, max_value, min_value,
@@ -527,13 +540,13 @@ class Engine:
             hit_before = hit_after = False
             if b_group is not None:
                 if before is None:
-                    before = self._exclusion_before.match(text, fig.core_start, timeout=T)
+                    before = self._exclusion_before.match(text, core_start, timeout=T)
                 hit_before = before.group(b_group) is not None
             if a_group is not None and not (hit_before and not both):
                 if after_core is None:
-                    after_core = self._exclusion_after.match(text, fig.core_end, timeout=T)
-                    after_end = after_core if fig.end == fig.core_end else \
-                        self._exclusion_after.match(text, fig.end, timeout=T)
+                    after_core = self._exclusion_after.match(text, core_end, timeout=T)
+                    after_end = after_core if end == core_end else \
+                        self._exclusion_after.match(text, end, timeout=T)
                 hit_after = after_core.group(a_group) is not None or after_end.group(a_group) is not None
             if (hit_before and hit_after) if both else (hit_before or hit_after):
                 return rule_id

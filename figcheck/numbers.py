@@ -379,6 +379,28 @@ def _close(a: _Tok, b: _Tok, max_gap: int) -> bool:
     return 0 <= b.start - a.end <= max_gap
 
 
+def digits_end(text: str, pos: int) -> int:
+    """End of the number written in digits at ``pos``: ``11,000``, ``11\u00a0000``, ``1.5``.
+
+    >>> digits_end("about 11,000 soldiers", 6)
+    12
+    """
+    end = pos
+    size = len(text)
+    while end < size and text[end].isdigit():
+        end += 1
+    # Thousands separators: a separator followed by exactly three digits.
+    while end + 3 < size + 1 and end < size and text[end] in _SEPARATORS \
+            and text[end + 1:end + 4].isdigit() and len(text[end + 1:end + 4]) == 3 \
+            and not text[end + 4:end + 5].isdigit():
+        end += 4
+    if end + 1 < size and text[end] == "." and text[end + 1].isdigit():
+        end += 1
+        while end < size and text[end].isdigit():
+            end += 1
+    return end
+
+
 def strip_separators(digits: str) -> str:
     for sep in _SEPARATORS:
         digits = digits.replace(sep, "")
