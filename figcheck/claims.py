@@ -204,6 +204,7 @@ class Engine:
                 self.entity_of[alias] = (rule.get("entity"), rule.id)
         self._entity = regex.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
+        self.entity_triggers = rules.Triggers(self.entity_of)
         self._location = regex.compile(
             r"(?i)(?<![\w])(?:" + f["location_marker"] + r")\s+(?:the\s+)?(?-i:(?P<alias>"
             + rules.list_alternation(self.entity_of) + r"))(?![\w])")
@@ -253,7 +254,9 @@ class Engine:
         self._acronym = regex.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
         self._capitalized = regex.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
         # -- hedges
-        self.hedges = [(r, regex.compile(r"(?i)" + r.pattern)) for r in book.of("hedges")]
+        self.hedges = list(book.of("hedges"))
+        self._hedge = regex.compile(
+            r"(?i)" + "|".join(f"(?P<h{k}>{rule.pattern})" for k, rule in enumerate(self.hedges)))
         # -- small words the engine reads phrases with, from the rule files
         self.entity_breaks = list(book.lists["entity_clause_break"])
         self.speaker_breaks = list(book.lists["speaker_clause_break"])
@@ -298,7 +301,8 @@ class Engine:
         line_start = begin
         for line in text[begin:].split("\n"):
             # A live blog's day heading ("Wednesday, February 8, 2023") dates what follows.
-            if len(line) <= _MAX_HEADING and self.dates.is_heading(line):
+            if len(line) <= _MAX_HEADING and any(ch.isdigit() for ch in line) \
+                    and self.dates.is_heading(line):
                 mentions = self.dates.find(line)
                 if mentions:
                     state.headings.append((line_start, self.dates.resolve(mentions[0], article.published)))
@@ -392,12 +396,10 @@ class Engine:
             row_rules.extend(a_rules)
             if date_rule:
                 row_rules.append(date_rule)
-            hedged = False
-            for rule, pattern in self.hedges:
-                if pattern.search(text, s_start, fig.end, timeout=T):
-                    hedged = True
-                    row_rules.append(rule.id)
-                    break
+            hedge = self._hedge.search(text, s_start, fig.end, timeout=T)
+            hedged = hedge is not None
+            if hedged:
+                row_rules.append(self.hedges[int(hedge.lastgroup[1:])].id)
             surface = text[text_start:text_end]
             row = {
                 "claim_id": _claim_id(article.doc, text_start, text_end, surface),
@@ -778,6 +780,10 @@ class Engine:
     # -- entities ------------------------------------------------------------------
     def _entity_for(self, text: str, fig: numbers.Figure, phrase_end: int, s_start: int,
                     previous: list[dict[str, Any]]) -> tuple[str | None, str | None, int]:
+        if not self.entity_triggers.any_in(self._words):
+            if previous and previous[-1]["entity"]:
+                return previous[-1]["entity"], "ENT-CARRIED", phrase_end
+            return None, None, phrase_end
         m = self._entity.search(text, fig.end, phrase_end, timeout=T)
         if m:
             entity, rule_id = self.entity_of[m.group()]
