@@ -49,12 +49,17 @@ def figure(value: float | None) -> str:
 
     >>> figure(11000.0), figure(1.5), figure(float("inf")), figure(None)
     ('11,000', '1.5', '∞', '–')
+    >>> figure(1.5e6), figure(156.5e9), figure(1234567.0)
+    ('1.5 million', '156.5 billion', '1,234,567')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     value = float(value)
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(value) >= size and round(value / size, 3) * size == value:
+            return f"{value / size:,.3f}".rstrip("0").rstrip(".") + " " + word
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,.3f}".rstrip("0").rstrip(".")
@@ -185,9 +190,16 @@ def _read_section(articles: int, n_claims: int, quantities: pd.DataFrame,
 def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
                       chart: str | None, max_pairs: int) -> list[str]:
     out = [f"## {escape(q.quantity)}", ""]
-    first = group[0].rows[0] if group else None
-    if first is not None and cols.reason[first]:
-        out += [f"Why these figures go together: {escape(cols.reason[first])}.", ""]
+    reasons: dict[str, int] = {}
+    for s in group:
+        for i in s.rows:
+            if cols.reason[i]:
+                reasons[cols.reason[i]] = reasons.get(cols.reason[i], 0) + 1
+    if reasons:
+        ranked = sorted(reasons, key=lambda r: (-reasons[r], r))
+        out += ["Why these figures go together: " + "; or ".join(
+            f"{escape(r)} ({reasons[r]:,} {'claim' if reasons[r] == 1 else 'claims'})" for r in ranked[:3])
+            + (f"; and {len(ranked) - 3:,} other reasons" if len(ranked) > 3 else "") + ".", ""]
     if chart:
         out += [f"![timeline of {escape(q.quantity)}]({_link_target(chart)})", ""]
     rows = []
