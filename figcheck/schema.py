@@ -74,7 +74,7 @@ DISCREPANCIES: tuple[Column, ...] = (
 QUANTITIES: tuple[Column, ...] = (
     Column("quantity", "string", "the quantity key"),
     Column("unit", "string", "what is counted"),
-    Column("entity", "string", "whose"),
+    Column("entity", "string", "whose: the entity most of its claims state (empty when they state none)"),
     Column("claims", "int64", "number of claims"),
     Column("distinct", "int64", "number of distinct claims once copies (wire copy) are counted once"),
     Column("sources", "int64", "number of independent sources (distinct attributed_to, else outlet)"),
