@@ -26,7 +26,7 @@ import regex
 from tabulate import tabulate
 
 from figcheck import io, schema
-from figcheck.config import Config
+from figcheck.config import Config, Tolerances
 from figcheck.discrepancies import Analysis, as_date
 from figcheck.quantities import conformed, ensure
 
@@ -126,7 +126,7 @@ def render(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = None,
         articles = claims["doc"].nunique()
 
     out: list[str] = ["# Figures and where they disagree", ""]
-    out += _read_section(articles, len(claims), quantities, discrepancies, skipped)
+    out += _read_section(articles, len(claims), quantities, discrepancies, skipped, config)
 
     contested = quantities[quantities["distinct"] > 1]
     once = quantities[quantities["distinct"] <= 1]
@@ -172,15 +172,20 @@ _SUMMARY_RULES = (
 
 
 def _read_section(articles: int, n_claims: int, quantities: pd.DataFrame,
-                  discrepancies: pd.DataFrame, skipped: list[str]) -> list[str]:
+                  discrepancies: pd.DataFrame, skipped: list[str], config: Config) -> list[str]:
+    tol = config.tolerances
+    defaults = tol == Tolerances()
     out = ["## What was read", "",
-           f"{articles:,} articles, {n_claims:,} claims, {len(quantities):,} quantities, "
-           f"{len(discrepancies):,} flagged pairs. Two figures of one quantity disagree when "
-           "their intervals do not overlap: a bare figure ± 0.5 %, about ± 5 %, nearly 5 % "
-           "below to the figure, up to / under from 0, over / at least upwards, a range its "
-           "bounds (the defaults; figcheck.toml can change them).", ""]
+           f"{_count(articles, 'article')}, {_count(n_claims, 'claim')}, "
+           f"{_count(len(quantities), 'quantity', 'quantities')}, "
+           f"{_count(len(discrepancies), 'flagged pair')}. Two figures of one quantity disagree "
+           f"when their intervals do not overlap: a bare figure ± {_percent(tol.exact)}, about "
+           f"± {_percent(tol.about)}, nearly {_percent(tol.nearly)} below to the figure, up to / "
+           "under from 0, over / at least upwards, a range its bounds ("
+           + ("the defaults; the settings can change them" if defaults else "from the settings")
+           + ").", ""]
     if skipped:
-        out += [f"{len(skipped):,} files skipped:", ""]
+        out += [f"{_count(len(skipped), 'file')} skipped:", ""]
         out += [f"- {escape(s)}" for s in sorted(skipped)] + [""]
     else:
         out += ["No file was skipped.", ""]
@@ -220,7 +225,7 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
                      f"{_day(p.as_of_b)} {_who(p.attributed_to_b, p.source_b)}: {escape(p.text_b)}",
                      f"{p.gap:.0%}" if math.isfinite(p.gap) else "∞",
                      "yes" if p.hedged else ""])
-    out += [f"{len(pairs):,} flagged pairs" + (f", the {len(shown)} widest shown" if len(shown) < len(pairs) else "")
+    out += [_count(len(pairs), "flagged pair") + (f", the {len(shown)} widest shown" if len(shown) < len(pairs) else "")
             + ":", ""]
     out += [_table(rows, ["kind", "earlier", "later", "gap", "hedged"]), ""]
     return out
@@ -258,6 +263,14 @@ class _Anchors:
             self.seen[base] = n + 1
             self.given[heading] = base if n == 0 else f"{base}-{n}"
         return self.given[heading]
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.2f}".rstrip("0").rstrip(".") + " %"
 
 
 def _who(attributed_to, source) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 import figcheck
 from figcheck import cli, io, report, schema
-from figcheck.config import Config
+from figcheck.config import Config, Tolerances
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SEEDS = REPOSITORY / "sources"
@@ -41,6 +41,7 @@ def test_report_says_what_was_read_and_shows_the_contested_quantity_first(seed_r
     text = (seed_report / "discrepancies.md").read_text(encoding="utf-8")
     claims = io.read_table(seed_report / "claims.csv")
     assert f"{claims['doc'].nunique()} articles, {len(claims)} claims" in text
+    assert "± 0.5 %" in text and "the defaults" in text
     summary = figcheck.quantities(claims)
     contested = summary.loc[0, "quantity"]
     assert summary.loc[0, "discrepancies"] > 0
@@ -73,7 +74,7 @@ def test_skipped_files_are_listed_with_the_reason(tmp_path, capsys):
     out = tmp_path / "out"
     assert cli.main(["report", str(folder), "-o", str(out), "--no-charts"]) == 0
     text = (out / "discrepancies.md").read_text(encoding="utf-8")
-    assert "1 files skipped" in text and "broken.txt" in text
+    assert "1 file skipped" in text and "broken.txt" in text
     assert "skipped" in capsys.readouterr().err
 
 
@@ -142,6 +143,12 @@ def test_charts_are_drawn_and_linked_when_matplotlib_is_there(tmp_path):
     assert all(f"charts/{c.name}" in text for c in charts)
     assert all(c.read_bytes() == (tmp_path / "two" / "charts" / c.name).read_bytes() for c in charts)
     assert again.keys() == written.keys()
+
+
+def test_report_states_the_tolerances_it_used():
+    claims = figcheck.extract(str(SEEDS))
+    text = figcheck.render_report(claims, config=Config(tolerances=Tolerances(about=0.1)))
+    assert "about ± 10 %" in text and "from the settings" in text
 
 
 def test_charts_off_in_the_settings(tmp_path):
