@@ -35,6 +35,8 @@ _QUOTE_MARKS = (_QUOTE_OPEN, _QUOTE_CLOSE, _STRAIGHT)
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
+#: How far back the word before a number is looked for ("September" and its space).
+_WORD_BEFORE_REACH = 16
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
 _CLOSING_QUOTES = frozenset("\u201d\"'\u2019")
 _END_MARKS = ".!?\u2026\"'\u201d\u2019)]"
@@ -110,11 +112,15 @@ class Engine:
         self._exclusion_after = regex.compile("".join(after_parts))
         # Per rule: (id, group index before, group index after, conditions...), so the hot
         # loop reads tuples instead of dictionaries.
+        self.exclusion_markers = {m for rule in self.exclusions for m in rule.get("needs_any", ())}
+        self._article_markers: set[str] = set()
         self._exclusion_checks = []
         for k, rule in enumerate(self.exclusions):
             data = rule.data
             if data.get("needs_people_unit"):
                 continue  # decided once the unit is known
+            before_words = frozenset(book.lists[data["before_word_list"]]) \
+                if data.get("before_word_list") else None
             self._exclusion_checks.append((
                 rule.id,
                 self._exclusion_before.groupindex.get(f"b{k}"),
@@ -123,6 +129,7 @@ class Engine:
                 data.get("max_value"), data.get("min_value"),
                 bool(data.get("plain_four_digits")), data.get("min_digits"),
                 data.get("require") == "both",
+                before_words, tuple(data.get("needs_any", ())),
             ))
         # -- qualifiers
         # As for exclusions, one call per side tries every qualifier.
@@ -297,6 +304,7 @@ class Engine:
         if not candidates:
             return []
         quotes: list[tuple[int, int]] | None = None
+        self._article_markers = {m for m in self.exclusion_markers if m in text}
         state = ArticleState()
         line_start = begin
         for line in text[begin:].split("\n"):
@@ -525,9 +533,12 @@ class Engine:
         core = text[core_start:core_end]
         plain_four = len(core) == 4 and core.isdigit()
         before = after_core = after_end = None
+        word_before = None
         for (rule_id, b_group, a_group, digits_only, words_only, max_value, min_value,
-             needs_plain_four, min_digits, both) in self._exclusion_checks:
+             needs_plain_four, min_digits, both, before_words, needs_any) in self._exclusion_checks:
             if (digits_only and words) or (words_only and not words):
+                continue
+            if needs_any and not any(marker in self._article_markers for marker in needs_any):
                 continue
             if max_value is not None and (core_value is None or core_value > max_value):
                 continue
@@ -537,6 +548,15 @@ class Engine:
                 continue
             if min_digits is not None and not (core.isdigit() and len(core) >= min_digits):
                 continue
+            if before_words is not None:
+                # The word right before the number, looked up instead of matched.
+                if word_before is None:
+                    head = text[max(0, core_start - _WORD_BEFORE_REACH):core_start]
+                    word_before = head.split()[-1] if head.strip() and head[-1:].isspace() else ""
+                if word_before in before_words:
+                    return rule_id
+                if b_group is None and a_group is None:
+                    continue
             if b_group is None and a_group is None:
                 return rule_id
             hit_before = hit_after = False
@@ -718,7 +738,7 @@ class Engine:
         if m is None:
             return None
         between = text[pos:m.start()]
-        if any(brk in between for brk in self.speaker_breaks) or self._speech_verb.search(between):
+        if any(brk in between for brk in self.speaker_breaks) or self._speech_verb.search(between, timeout=T):
             return None
         unit, rule_id, _alternation = self.predicate_rules[int(m.lastgroup[1:])]
         return unit, rule_id
@@ -741,7 +761,7 @@ class Engine:
             best = m
         if best is None:
             return None
-        if self._digit.search(text, best.end(), fig.start):
+        if self._digit.search(text, best.end(), fig.start, timeout=T):
             return None
         key = " ".join(best.group().lower().split())
         return self.befores.get(key)
@@ -771,7 +791,7 @@ class Engine:
             part_end = each.end()
             mid = text[part.end:each.start()]
         mid_unit = None
-        for token in self._letters.findall(mid):
+        for token in self._letters.findall(mid, timeout=T):
             if (token.lower(),) in self.unit_nouns:
                 unit, rule_id, people = self.unit_nouns[(token.lower(),)]
                 mid_unit = _Unit(unit, rule_id, people)
@@ -901,7 +921,7 @@ class Engine:
             if any(c.start <= m.start() < c.end for c in cues):
                 continue
             before_text = text[max(s, m.start() - 3):m.start()]
-            prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start())
+            prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start(), timeout=T)
             if prev_word:
                 marker = prev_word.group(1)
                 # "the reports", "media reports" are nouns; "The Associated Press reported" is not.
@@ -935,7 +955,7 @@ class Engine:
         if not self.citing_triggers.any_in(self._words):
             return
         m = self._citing.search(text, pos, min(e, pos + 40), timeout=T)
-        if m and self._citing_gap.fullmatch(text, pos, m.start()):
+        if m and self._citing_gap.fullmatch(text, pos, m.start(), timeout=T):
             phrase_end = self._phrase_stop(text, m.end(), e)
             cited = self._speaker(text[m.end():phrase_end], state, "ATTR-CITING", m.end())
             if cited is not None:
@@ -969,7 +989,7 @@ class Engine:
         if rel is not None and not chunk[cut + 1:].strip():
             # "a US military official, who cited ...": the relative clause's antecedent.
             head = chunk[:rel].rstrip(" ,")
-            head = self._antecedent.split(head)[-1]
+            head = self._antecedent.split(head, timeout=T)[-1]
             head_start = floor + chunk.find(head) if head else floor
             speaker = self._speaker(head, state, "ATTR-RELATIVE", head_start)
             return speaker, head_start, None
@@ -1004,7 +1024,7 @@ class Engine:
         return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
     def _looks_like_name(self, phrase: str) -> bool:
-        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase))
+        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase, timeout=T))
 
     def _person_name(self, phrase: str) -> str | None:
         """A trailing run of two to four capitalized words that are not titles or places."""
@@ -1043,13 +1063,13 @@ class Engine:
             if owner:
                 return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
         # "data from the Kiel Institute": remember whose data it is.
-        doc = self._document_of.match(phrase)
+        doc = self._document_of.match(phrase, timeout=T)
         if doc:
             owner = self._speaker(doc.group(1), state, rule_id, at)
             if owner:
                 state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
             return owner
-        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)]
+        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase, timeout=T)]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
         if name and any(name in m.group() for m, _k in known):
@@ -1069,7 +1089,7 @@ class Engine:
             cleaned = self._leading_determiner.sub("", phrase)
             speaker = Speaker(cleaned, "person", rule_id)
         else:
-            acronym = self._acronym.search(phrase)
+            acronym = self._acronym.search(phrase, timeout=T)
             single = phrase.strip()
             if acronym:
                 speaker = Speaker(acronym.group("abbr"), "agency", "ATTR-ACRONYM")
@@ -1154,9 +1174,9 @@ class Engine:
     def _quote_speaker(self, text: str, q_start: int, q_end: int, state: ArticleState) -> Speaker | None:
         tail_end = min(len(text), q_end + 120)
         tail = text[q_end + 1:tail_end]
-        stop = self._tail_stop.search(tail)
+        stop = self._tail_stop.search(tail, timeout=T)
         tail = tail[:stop.start()] if stop else tail
-        m = self._speech_verb.search(tail)
+        m = self._speech_verb.search(tail, timeout=T)
         if m:
             after_verb = tail[m.end():]
             before_verb = tail[:m.start()].strip(" ,")
@@ -1173,7 +1193,7 @@ class Engine:
         cut = max(head.rfind("."), head.rfind("\n"), head.rfind("\u201d"))
         head = head[cut + 1:]
         m = None
-        for m in self._speech_verb.finditer(head):
+        for m in self._speech_verb.finditer(head, timeout=T):
             pass
         if m and not head[m.end():].strip(" :,\u2014-"):
             return self._speaker(head[:m.start()].split(",")[-1], state, "ATTR-QUOTE", q_start)

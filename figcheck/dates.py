@@ -126,7 +126,7 @@ class DateFinder:
         return found
 
     def iso_possible(self, text: str, start: int, end: int) -> bool:
-        return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
+        return text.find("-", start, end) >= 0 and self._iso.search(text, start, end, timeout=rules.REGEX_TIMEOUT_SECONDS) is not None
 
     def _calendar_mention(self, m: regex.Match) -> DateMention | None:
         iso = self._iso.fullmatch(m.group())
@@ -151,8 +151,9 @@ class DateFinder:
         # Plans and deadlines are read in the mention's own sentence only.
         sentence_floor = max(text.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1
         floor = max(floor, sentence_floor)
-        deadline = bool(self._deadline.match(text, max(floor, mention.start - 30), mention.start))
-        if not deadline and self._plan.search(text, floor, mention.start):
+        deadline = bool(self._deadline.match(text, max(floor, mention.start - 30), mention.start,
+                                           timeout=rules.REGEX_TIMEOUT_SECONDS))
+        if not deadline and self._plan.search(text, floor, mention.start, timeout=rules.REGEX_TIMEOUT_SECONDS):
             deadline = True
         if deadline:
             return DateMention(**{**mention.__dict__, "deadline": True})

@@ -121,9 +121,7 @@ class Grammar:
         special = sorted({w.lower() for w in self.scale_words} | set(self.range_words)
                          | {words[0] for words in self.percent_words}
                          | {w.lower() for w in self.scale_suffixes}, key=len, reverse=True)
-        self._plain = regex.compile(
-            r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d,.\w%\p{Pd}])"
-            r"(?=[ \t]+(?!(?i:" + "|".join(regex.escape(w) for w in special) + r")(?![\w]))[^\W\d_])")
+        self._special_after = frozenset(special)
 
     # -- where figures may start -------------------------------------------------------
 
@@ -189,7 +187,8 @@ class Grammar:
                     start = left[-1][1]
                     break
         currency = None
-        before = self._currency_before.match(text, max(0, start - 4), start)
+        before = self._currency_before.match(text, max(0, start - 4), start,
+                                             timeout=rules.REGEX_TIMEOUT_SECONDS)
         if before:
             currency = self.currencies.get(before.group().strip())
             start = before.start()
@@ -239,11 +238,25 @@ class Grammar:
     def _plain_figure(self, text: str, pos: int) -> Figure | None:
         """Most figures are bare digits followed by an ordinary word ("11,000 soldiers"):
         read those without tokenizing, when nothing around them can change the figure."""
-        m = self._plain.match(text, pos, timeout=rules.REGEX_TIMEOUT_SECONDS)
-        if m is None or self._currency_before.match(text, max(0, pos - 4), pos):
+        if not text[pos].isdigit():
             return None
-        end = m.end("digits")
-        value = float(strip_separators(m.group("digits")))
+        end = digits_end(text, pos)
+        size = len(text)
+        if end >= size or text[end] not in " \t":
+            return None
+        word_start = end
+        while word_start < size and text[word_start] in " \t":
+            word_start += 1
+        if word_start >= size or not text[word_start].isalpha():
+            return None
+        word_end = word_start
+        while word_end < size and (text[word_end].isalnum() or text[word_end] == "_"):
+            word_end += 1
+        if text[word_start:word_end].lower() in self._special_after:
+            return None
+        if self._currency_before.match(text, max(0, pos - 4), pos, timeout=rules.REGEX_TIMEOUT_SECONDS):
+            return None
+        value = float(strip_separators(text[pos:end]))
         return Figure(start=pos, end=end, value=value, low=value, high=value,
                       rule_ids=["NUM-DIGITS"], core_start=pos, core_end=end, core_value=value)
 
@@ -416,7 +429,7 @@ def _left_words(text: str, pos: int, count: int) -> list[tuple[str, int]]:
     at = pos
     floor = max(0, pos - 60)
     while len(words) < count:
-        m = _LEFT_WORD.match(text, floor, at)
+        m = _LEFT_WORD.match(text, floor, at, timeout=rules.REGEX_TIMEOUT_SECONDS)
         if not m:
             break
         words.append((m.group(1), m.start(1)))

@@ -210,7 +210,7 @@ _WORD = regex.compile(r"[^\W\d_]+")
 def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
     """The lower-cased words of ``text[start:end]``, to test triggers against."""
     end = len(text) if end is None else end
-    return frozenset(_WORD.findall(text[start:end].lower()))
+    return frozenset(_WORD.findall(text[start:end].lower(), timeout=REGEX_TIMEOUT_SECONDS))
 
 
 class WordHit:
