@@ -30,7 +30,7 @@ _STRAIGHT = '"'
 _MIN_QUOTE_WORDS = 7
 _APOSTROPHES = "\u2019'"
 #: Words read after a figure for what it counts ("11,000 North Korean special forces").
-_PHRASE_WORDS = 9
+_PHRASE_WORDS = 10
 _QUOTE_MARKS = (_QUOTE_OPEN, _QUOTE_CLOSE, _STRAIGHT)
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
@@ -255,6 +255,12 @@ class Engine:
         self.cited_as_triggers = rules.Triggers(attribution["ATTR-CITED-AS-SAYING"].get("triggers"))
         self.document_triggers = rules.Triggers(book.lists["source_document"])
         # Only a sentence that refers back ("He added", "the report said") needs the one before.
+        self._anaphoric_speaker = regex.compile(
+            r"(?<![\w])(?:" + rules.list_alternation(
+                [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
+                + [f"the {d}" for d in book.lists["source_document"]]
+                + [f"The {d}" for d in book.lists["source_document"]])
+            + r")\s+(?:(?:" + f["verb_prefix"] + r")\s+)*(?:" + f["speech_verb"] + r")(?![\w])")
         self.anaphora_triggers = rules.Triggers(
             [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
             + book.lists["source_document"])
@@ -843,7 +849,9 @@ class Engine:
         context = []
         s, e = span
         words = rules.words_of(text, s, e)
-        needs_context = self.anaphora_triggers.any_in(words)
+        # Only a sentence whose speaker is a pronoun or "the report" needs the one before.
+        needs_context = self.anaphora_triggers.any_in(words) and bool(
+            self._anaphoric_speaker.search(text, s, e, timeout=T))
         for _ in range(_CONTEXT_SENTENCES if needs_context else 0):
             before = self._sentence_before(text, begin, s)
             if before is None or before[0] in state.seen_sentences:
