@@ -212,6 +212,9 @@ class Engine:
         self._entity = regex.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
         self.entity_triggers = rules.Triggers(self.entity_of)
+        self._entity_pair = regex.compile(
+            r"\s*(?:,|\s(?:" + f["coordinator"] + r"))\s+(?:the\s+)?(?P<alias>"
+            + rules.list_alternation(self.entity_of) + r")(?![\w])")
         self._location = regex.compile(
             r"(?i)(?<![\w])(?:" + f["location_marker"] + r")\s+(?:the\s+)?(?-i:(?P<alias>"
             + rules.list_alternation(self.entity_of) + r"))(?![\w])")
@@ -685,6 +688,14 @@ class Engine:
                 continue
             sizes = range(min(self.max_noun_words, len(words) - i), 0, -1) \
                 if low in self.noun_first_words else (1,)
+            if low in self.unit_status and status is None and i + 1 < len(words) \
+                    and self._phrase_goes_on(words, lows, i + 1):
+                # "2,000 injured North Korean soldiers": a status word before its noun.
+                status = self.unit_status[low]
+                self._phrase_end = _without_full_stop(text, w_end)
+                i += 1
+                modifiers += 1
+                continue
             for size in sizes:
                 key = tuple(lows[i:i + size])
                 if key in self.unit_nouns:
@@ -728,6 +739,15 @@ class Engine:
         if head is None and status is None and plain:
             self._phrase_end = self._plain_end
         return head, status, plain
+
+    def _phrase_goes_on(self, words: list[tuple[str, int, int]], lows: list[str], i: int) -> bool:
+        """Whether a counted noun still follows from word ``i`` on (modifiers allowed)."""
+        for (word, _s, _e), low in zip(words[i:i + 4], lows[i:i + 4]):
+            if (low,) in self.unit_nouns:
+                return True
+            if low in self.phrase_stop or not word[:1].isalpha():
+                return False
+        return False
 
     def _predicate_unit(self, text: str, pos: int, s_end: int) -> tuple[str, str] | None:
         """What happened to the counted people, said after the phrase ("have been killed").
@@ -812,18 +832,23 @@ class Engine:
             return None, None, phrase_end
         m = self._entity.search(text, fig.end, phrase_end, timeout=T)
         if m:
-            entity, rule_id = self.entity_of[m.group()]
+            entity, rule_id = self._joined_entity(text, m, phrase_end + 40)
             return entity, rule_id, phrase_end
         owner = self._owner.match(text, phrase_end, min(len(text), phrase_end + 60), timeout=T)
         if owner:
             entity, rule_id = self.entity_of[owner.group("alias")]
             return entity, rule_id, owner.end()
         # "8,120 people (died) in Turkey": where they were, before the next figure.
-        digit = self._digit.search(text, phrase_end, min(len(text), phrase_end + 60), timeout=T)
-        place = self._location.search(text, phrase_end, digit.start() if digit else phrase_end + 60,
-                                      timeout=T)
+        limit = min(len(text), phrase_end + 60)
+        digit = self._digit.search(text, phrase_end, limit, timeout=T)
+        limit = digit.start() if digit else limit
+        for brk in self.entity_breaks:
+            at = text.find(brk, phrase_end, limit)
+            if at >= 0:
+                limit = at  # "62,914 injured, and in northern Syria ...": another clause
+        place = self._location.search(text, phrase_end, limit, timeout=T)
         if place:
-            entity, rule_id = self.entity_of[place.group("alias")]
+            entity, rule_id = self._joined_entity(text, place, limit, group="alias")
             return entity, rule_id, phrase_end
         clause_start = s_start
         for sep in self.entity_breaks:
@@ -834,13 +859,25 @@ class Engine:
         for m in self._entity.finditer(text, clause_start, fig.start, timeout=T):
             if any(s <= m.start() < e for s, e in skip):
                 continue
-            entity, rule_id = self.entity_of[m.group()]
             if previous and previous[-1]["entity"] and m.start() < previous[-1]["start"]:
                 break
+            entity, rule_id = self._joined_entity(text, m, fig.start)
             return entity, rule_id, phrase_end
         if previous and previous[-1]["entity"]:
             return previous[-1]["entity"], "ENT-CARRIED", phrase_end
         return None, None, phrase_end
+
+    def _joined_entity(self, text: str, m: regex.Match, limit: int,
+                       group: int | str = 0) -> tuple[str, str]:
+        """The entity a match names, or two joined ("Türkiye and Syria", "Russian and
+        North Korean troops") as one entity "turkish and syrian"."""
+        entity, rule_id = self.entity_of[m.group(group)]
+        joined = self._entity_pair.match(text, m.end(group), limit, timeout=T)
+        if joined:
+            other, _rule = self.entity_of[joined.group("alias")]
+            if other != entity:
+                return f"{entity} and {other}", rule_id
+        return entity, rule_id
 
     # -- per sentence: cues and date -------------------------------------------------
     def _sentence_context(self, text: str, begin: int, span: tuple[int, int],
