@@ -205,12 +205,29 @@ def _load(extra_dirs: tuple[str, ...], _signature: tuple) -> RuleBook:
 
 
 _WORD = regex.compile(r"[^\W\d_]+")
+_PUNCTUATION = ".,;:!?\"'()[]{}\u201c\u201d\u2018\u2019\u2014\u2013-\u2026"
 
 
 def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
-    """The lower-cased words of ``text[start:end]``, to test triggers against."""
+    """The lower-cased words of ``text[start:end]``, to test triggers against.
+
+    >>> sorted(words_of("South Korea's spy agency said 1,500."))
+    ['agency', 'korea', 's', 'said', 'south', 'spy']
+    """
     end = len(text) if end is None else end
-    return frozenset(_WORD.findall(text[start:end].lower(), timeout=REGEX_TIMEOUT_SECONDS))
+    words = set()
+    for token in text[start:end].lower().split():
+        if token.isalpha():
+            words.add(token)
+            continue
+        # Most other tokens are a word with punctuation stuck to it ("said,"); the rest
+        # ("korea's", "tae-yong", "11,000") are split like the trigger phrases are.
+        stripped = token.strip(_PUNCTUATION)
+        if stripped.isalpha():
+            words.add(stripped)
+        elif stripped:
+            words.update(_WORD.findall(stripped, timeout=REGEX_TIMEOUT_SECONDS))
+    return frozenset(words)
 
 
 class WordHit:
