@@ -336,7 +336,7 @@ class Engine:
                 continue
             # Most numbers in news are dates and years: rule those out on the digits alone
             # before parsing the whole figure.
-            core_end = numbers.digits_end(text, pos) if text[pos].isdigit() else pos
+            core_end = numbers.digits_end(text, pos) if text[pos].isdecimal() else pos
             checked = None
             if core_end > pos and not text[core_end:core_end + 1].isalpha():
                 value = float(numbers.strip_separators(text[pos:core_end]))
@@ -540,7 +540,7 @@ class Engine:
         """The id of the first exclusion rule the number ``text[core_start:core_end]``
         (part of a figure ending at ``end``) meets, if any."""
         core = text[core_start:core_end]
-        plain_four = len(core) == 4 and core.isdigit()
+        plain_four = len(core) == 4 and core.isdecimal()
         before = after_core = after_end = None
         word_before = None
         for (rule_id, b_group, a_group, digits_only, words_only, max_value, min_value,
@@ -555,7 +555,7 @@ class Engine:
                 continue
             if needs_plain_four and not plain_four:
                 continue
-            if min_digits is not None and not (core.isdigit() and len(core) >= min_digits):
+            if min_digits is not None and not (core.isdecimal() and len(core) >= min_digits):
                 continue
             if before_words is not None:
                 # The word right before the number, looked up instead of matched.

@@ -238,7 +238,7 @@ class Grammar:
     def _plain_figure(self, text: str, pos: int) -> Figure | None:
         """Most figures are bare digits followed by an ordinary word ("11,000 soldiers"):
         read those without tokenizing, when nothing around them can change the figure."""
-        if not text[pos].isdigit():
+        if not text[pos].isdecimal():
             return None
         end = digits_end(text, pos)
         size = len(text)
@@ -400,16 +400,16 @@ def digits_end(text: str, pos: int) -> int:
     """
     end = pos
     size = len(text)
-    while end < size and text[end].isdigit():
+    while end < size and text[end].isdecimal():
         end += 1
     # Thousands separators: a separator followed by exactly three digits.
     while end + 3 < size + 1 and end < size and text[end] in _SEPARATORS \
-            and text[end + 1:end + 4].isdigit() and len(text[end + 1:end + 4]) == 3 \
-            and not text[end + 4:end + 5].isdigit():
+            and text[end + 1:end + 4].isdecimal() and len(text[end + 1:end + 4]) == 3 \
+            and not text[end + 4:end + 5].isdecimal():
         end += 4
-    if end + 1 < size and text[end] == "." and text[end + 1].isdigit():
+    if end + 1 < size and text[end] == "." and text[end + 1].isdecimal():
         end += 1
-        while end < size and text[end].isdigit():
+        while end < size and text[end].isdecimal():
             end += 1
     return end
 
