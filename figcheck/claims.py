@@ -28,7 +28,6 @@ _QUOTE_CLOSE = "\u201d"
 _STRAIGHT = '"'
 #: Quotations shorter than this many words are scare quotes ("several hundred"), not speech.
 _MIN_QUOTE_WORDS = 7
-_APOSTROPHES = "\u2019'"
 #: Words read after a figure for what it counts ("11,000 North Korean special forces").
 _PHRASE_WORDS = 10
 _QUOTE_MARKS = (_QUOTE_OPEN, _QUOTE_CLOSE, _STRAIGHT)
@@ -176,6 +175,7 @@ class Engine:
             self.unit_canonical.update({k.lower(): v for k, v in rule.get("canonical", {}).items()})
             self.currency_words.update({k.lower(): v for k, v in rule.get("codes", {}).items()})
         self.max_noun_words = max(len(k) for k in self.unit_nouns)
+        self.people_units = frozenset(u for u, _r, people in self.unit_nouns.values() if people)
         self.phrase_stop_words = {w.lower() for w in book.lists["phrase_stop"]}
         content = [w for _u, rule_id, _a in self.predicate_rules for rule in book.of("units")
                    if rule.id == rule_id for phrase in rule.get("predicates")
@@ -252,6 +252,11 @@ class Engine:
         self._cited_as = regex.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
         self._document = regex.compile(attribution["ATTR-DOCUMENT"].pattern)
         self._debug: list | None = None
+        # Per-article working state, set as an article is read (an Engine reads one
+        # article at a time; processes, not threads, read in parallel).
+        self._speaker_spans: list[tuple[int, int]] = []
+        self._words: frozenset[str] = frozenset()
+        self._phrase_end = self._plain_end = self._qualifier_start = self._qualifier_end = 0
         self.speech_triggers = rules.Triggers(book.lists["speech_verb"])
         self.according_triggers = rules.Triggers(attribution["ATTR-ACCORDING-TO"].get("triggers"))
         self.citing_triggers = rules.Triggers(attribution["ATTR-CITING"].get("triggers"))
@@ -295,7 +300,6 @@ class Engine:
         self._letters = regex.compile(r"[^\W\d_]+")
         self._word_before = regex.compile(r"(?r)([^\W\d_]+)\W*\Z")
         self._tail_stop = regex.compile(r"[.;\n]")
-        self._initials = regex.compile(r"(?:[a-z]\.)+")
 
     # ------------------------------------------------------------------------------
     def extract(self, article: Article, debug: list | None = None) -> list[dict[str, Any]]:
@@ -655,16 +659,12 @@ class Engine:
         if unit is None and previous:
             last = previous[-1]
             if last["unit"]:
-                unit = _Unit(last["unit"], "UNIT-CARRIED", last["unit"] in self._people_units())
+                unit = _Unit(last["unit"], "UNIT-CARRIED", last["unit"] in self.people_units)
         if unit is None:
             return _Unit()
         if unit.rule_id:
             row_rules.append(unit.rule_id)
         return unit
-
-    @lru_cache(maxsize=1)
-    def _people_units(self) -> frozenset[str]:
-        return frozenset(u for u, _r, people in self.unit_nouns.values() if people)
 
     def _noun_phrase(self, text: str, phrase_start: int, s_end: int):
         """(head unit, status unit, plain noun) of the phrase after the figure."""
@@ -769,10 +769,6 @@ class Engine:
         unit, rule_id, _alternation = self.predicate_rules[int(m.lastgroup[1:])]
         return unit, rule_id
 
-    def _next_digit(self, text: str, pos: int, limit: int) -> int:
-        cands = self.grammar.candidates(text, pos, limit)
-        return cands[0] if cands else limit
-
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
         if not self.before_triggers.any_in(self._words):
             return None
@@ -855,7 +851,7 @@ class Engine:
             at = text.rfind(sep, s_start, fig.start)
             if at >= 0:
                 clause_start = max(clause_start, at + len(sep))
-        skip = getattr(self, "_speaker_spans", [])
+        skip = self._speaker_spans
         for m in self._entity.finditer(text, clause_start, fig.start, timeout=T):
             if any(s <= m.start() < e for s, e in skip):
                 continue
@@ -1151,7 +1147,7 @@ class Engine:
                 if tokens[-1] in self.non_agent:
                     return None
                 cleaned = self._leading_determiner.sub("", phrase)
-                speaker = Speaker(cleaned, _kind_of(cleaned, self.speaker_nouns), rule_id)
+                speaker = Speaker(cleaned, "other", rule_id)
         if speaker is None:
             return None
         state.last_by_kind[speaker.kind] = speaker
@@ -1250,10 +1246,6 @@ def _rules_of(cue: Cue) -> list[str]:
     if cue.speaker is not None and cue.speaker.rule_id not in ids:
         ids.append(cue.speaker.rule_id)
     return ids
-
-
-def _kind_of(phrase: str, speaker_nouns: set[str]) -> str:
-    return "other"
 
 
 def _bounds(qualifier: str, fig: numbers.Figure) -> tuple[float | None, float | None, float | None]:
