@@ -972,11 +972,16 @@ class Engine:
             next_word = text[m.end():m.end() + 12].split()[:1]
             next_word = next_word[0].lower() if next_word else ""
             if before_text.rstrip().endswith((",", "\u201d", '"')) and next_word not in self.relative_pronouns \
-                    and next_word not in self.determiners and next_word not in self.pronouns:
-                # Inverted: ", said Kyrylo Budanov, head of ..."
+                    and next_word not in self.pronouns:
+                # Inverted: ", said Kyrylo Budanov, head of ...", ", said the health ministry."
                 phrase_end = self._phrase_stop(text, m.end(), e)
                 phrase = text[m.end():phrase_end]
-                if phrase.strip() and phrase.strip()[0].isupper():
+                phrase_words = phrase.lower().split()
+                named = phrase.strip()[:1].isupper() and next_word not in self.determiners
+                body = next_word in self.determiners and len(phrase_words) <= 5 \
+                    and phrase_words[-1].strip(".,") in self.speaker_nouns \
+                    and text[phrase_end:phrase_end + 1] in (".", ",", ";", "")
+                if phrase.strip() and (named or body):
                     speaker = self._speaker(phrase, state, "ATTR-TRAILING", m.end())
                     cue = Cue(m.start(), phrase_end, speaker, "ATTR-TRAILING")
                     self._attach_citing(text, cue, phrase_end, e, state)
@@ -1097,7 +1102,13 @@ class Engine:
             found = state.last_by_kind.get(kind)
             if found is None and kind == "agency":
                 found = state.last_by_kind.get("outlet")
-            return Speaker(found.name, found.kind, "ATTR-PRONOUN") if found else None
+            if found is not None:
+                return Speaker(found.name, found.kind, "ATTR-PRONOUN")
+            words = low.split()
+            if len(words) == 2 and words[0] in self.determiners:
+                # "the ministry said" with no ministry before: the body, unnamed.
+                return Speaker(words[1], kind, "ATTR-GENERIC-BODY")
+            return None
         words = low.split()
         if words and words[0] in self.determiners and len(words) == 2 and words[1] in self.source_documents:
             owner = state.documents.get(words[1])
