@@ -49,7 +49,7 @@ def _add_claims_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "claims", help="the claims table of every article under PATHS",
         description="Write one row per numeric claim of every article under PATHS "
-                    "(.txt, .md and .jsonl files, folders searched recursively).")
+                    "(.txt, .md, .html, .htm and .jsonl files, folders searched recursively).")
     command.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
     command.add_argument("-o", "--output", metavar="FILE",
                          help="write the table to FILE (" + ", ".join(io.FORMATS)
@@ -152,7 +152,7 @@ def _report_skipped(frame, paths: Sequence[str]) -> bool:
         _error(f"skipped {skipped}")
     if frame.attrs.get("articles", 0) == 0:
         _error("no article could be read from " + " ".join(paths)
-               + " (figcheck reads .txt, .md and .jsonl files)")
+               + " (figcheck reads .txt, .md, .html, .htm and .jsonl files)")
         return False
     return True
 

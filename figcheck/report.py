@@ -20,6 +20,7 @@ import math
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import regex
@@ -279,7 +280,14 @@ def _who(attributed_to, source) -> str:
 
 
 def _link_target(target: str) -> str:
-    return target.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    """A URL or path as the target of a markdown link: percent-encoded but for the
+    characters URLs are made of, so that ``|``, brackets, parentheses, backticks, angle
+    brackets and spaces cannot end the link or a table cell.
+
+    >>> _link_target("https://x.example/a b)|[c](d)?q=1&r=%20")
+    'https://x.example/a%20b%29%7C%5Bc%5D%28d%29?q=1&r=%20'
+    """
+    return quote(target, safe="/:?#&=%+,;@!$*'~-._")
 
 
 def _copies(n: int) -> str:

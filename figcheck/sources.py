@@ -1,4 +1,4 @@
-"""Read a batch of articles: ``.txt``/``.md`` files and ``.jsonl`` files, from files or folders.
+"""Read a batch of articles: ``.txt``/``.md``, ``.html``/``.htm`` and ``.jsonl`` files, from files or folders.
 
 What this module owns:
 
@@ -10,6 +10,9 @@ What this module owns:
   continue on that line), then optional ``source:``/``url:``/``title:`` header lines up
   to the first blank line;
 * the ``.jsonl`` layout: one article per line;
+* HTML pages: the main text, title, date and outlet that trafilatura (the ``html`` extra)
+  finds, laid out as a ``.txt`` article (:func:`html_to_text`), which is the text the
+  claims' offsets refer to and what :func:`write_texts` keeps;
 * the outlet when no header names it, from the cues in ``rules/sources.toml``, and the
   publication date when none is given, from :func:`figcheck.dates.infer_published`.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 import json
 import os
 import stat
@@ -33,9 +37,11 @@ from figcheck import dates, rules
 from figcheck.article import Article, Batch, Skipped
 
 TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIX = ".jsonl"
-ARTICLE_SUFFIXES = TEXT_SUFFIXES + (JSONL_SUFFIX,)
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + (JSONL_SUFFIX,)
 DEFAULT_MAX_BYTES = 10_000_000
+HTML_EXTRA = "pip install 'figcheck[html]'"
 
 #: Keys of a JSONL record that may hold the article, in order of preference.
 JSONL_TEXT_KEYS = ("text", "body", "content")
@@ -71,6 +77,15 @@ _HEADER_LINE = regex.compile(
     regex.IGNORECASE)
 _DATE_VALUE = regex.compile(r"\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?\s*")
 _MARKDOWN_HEADING = regex.compile(r"#{1,6}[ \t]+")
+# <meta charset="..."> or <meta http-equiv="Content-Type" content="text/html; charset=...">,
+# looked for in the first bytes of a page as browsers do.
+_META_CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""",
+                              regex.IGNORECASE)
+_CHARSET_SNIFF_BYTES = 4096
+# Dates of a page are taken from its markup only (meta tags, <time>, JSON-LD), not guessed
+# from its text, which is figcheck's own inference (marked published_inferred); and checked
+# against a fixed latest date, not the clock, so that a page reads the same on every day.
+_HTML_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2099-12-31"}
 
 
 class UnreadableError(Exception):
@@ -81,7 +96,8 @@ def read_batch(paths: str | os.PathLike | Iterable[str | os.PathLike],
                max_bytes: int = DEFAULT_MAX_BYTES) -> Batch:
     """Read every article under ``paths`` (files or folders) into a :class:`Batch`.
 
-    Folders are searched recursively for ``.txt``, ``.md`` and ``.jsonl`` files; other
+    Folders are searched recursively for ``.txt``, ``.md``, ``.html``, ``.htm`` and
+    ``.jsonl`` files; other
     files, names starting with a dot and documentation such as ``README.md`` are passed
     over. A file named explicitly with another extension is skipped with a reason, and so
     is a ``.jsonl`` file of table rows (a claims table, a gold file) rather than articles.
@@ -100,6 +116,8 @@ def read_batch(paths: str | os.PathLike | Iterable[str | os.PathLike],
         seen_files.add(real)
         if path.lower().endswith(JSONL_SUFFIX):
             _read_jsonl(path, doc, max_bytes, batch)
+        elif path.lower().endswith(HTML_SUFFIXES):
+            _read_html_file(path, doc, max_bytes, batch)
         else:
             _read_text_file(path, doc, max_bytes, batch)
     _make_docs_unique(batch.articles)
@@ -233,6 +251,120 @@ def parse_text_article(doc: str, text: str, path: str | None = None) -> Article:
     return article
 
 
+def decode_html(data: bytes) -> str:
+    """Bytes of an HTML page to text: a byte-order mark, else UTF-8 when the bytes are
+    UTF-8, else the encoding the page's ``<meta charset>`` declares, else Windows-1252.
+
+    UTF-8 comes before the declaration because pages saved as UTF-8 often keep the
+    ``charset`` of the page they were saved from, and text in another encoding is almost
+    never valid UTF-8.
+
+    >>> decode_html(b'<meta charset="windows-1252"><p>caf\\xe9</p>')
+    '<meta charset="windows-1252"><p>café</p>'
+    >>> decode_html(b'<meta charset="koi8-r"><p>\\xd4\\xd9\\xd3\\xd1\\xde</p>')
+    '<meta charset="koi8-r"><p>тысяч</p>'
+    """
+    if data.startswith(tuple(mark for mark, _ in _BYTE_ORDER_MARKS)) or b"\x00" in data:
+        return decode(data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _META_CHARSET.search(data[:_CHARSET_SNIFF_BYTES], timeout=rules.REGEX_TIMEOUT_SECONDS)
+    if declared:
+        try:
+            encoding = codecs.lookup(declared[1].decode("ascii")).name
+        except LookupError:
+            encoding = None
+        # Browsers read a page declared Latin-1 or ASCII as Windows-1252: so does decode().
+        if encoding and encoding not in ("latin-1", "iso8859-1", "ascii", "utf-8") \
+                and not encoding.startswith(("utf-16", "utf-32")):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass  # bytes that do not fit the declaration: read as if it said nothing
+    return decode(data)
+
+
+def html_to_text(html: str) -> str:
+    """The article of an HTML page as the text of a ``.txt`` article: a `` date`` line,
+    ``source:``, ``url:`` and ``title:`` lines for what the page states, a blank line, then
+    its main text, one paragraph a line with a blank line between them.
+
+    This text is what the claims' offsets refer to. It reads back as the same article (same
+    offsets, same claims) when saved as a ``.txt`` file, as :func:`write_texts` does. Needs
+    trafilatura (``pip install 'figcheck[html]'``); raises :class:`UnreadableError` when the
+    page has no main text.
+    """
+    trafilatura = _trafilatura()
+    try:
+        document = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=True,
+            include_images=False, include_links=False, deduplicate=False,
+            date_extraction_params=dict(_HTML_DATE_PARAMS))
+    except Exception as exc:  # a parser's failure on one page must not stop the batch
+        raise UnreadableError(f"cannot extract the text of the page ({type(exc).__name__}: "
+                              f"{str(exc)[:80]})") from None
+    body = getattr(document, "text", None) if document is not None else None
+    paragraphs = [" ".join(line.split()) for line in (body or "").splitlines()]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        raise UnreadableError("no article text found in the page")
+    header = []
+    date = _html_date(getattr(document, "date", None))
+    if date:
+        header.append(f" date {date}")
+    for key, value in (("source", document.sitename), ("url", document.url),
+                       ("title", document.title)):
+        value = " ".join(str(value or "").split())
+        if value:
+            header.append(f"{key}: {value}")
+    text = "\n\n".join(paragraphs) + "\n"
+    return "\n".join(header) + "\n\n" + text if header else text
+
+
+def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[str, str]:
+    """Write the text of every article, the text its claims' offsets refer to, into
+    ``folder``; the path written for each ``doc``.
+
+    The file is the article's ``doc`` with ``.txt`` after it (``page.html.txt``,
+    ``batch.jsonl#3.txt``; ``a.txt`` stays ``a.txt``), in the subfolders the doc names;
+    characters that cannot be in a file name are replaced, with a short hash of the doc
+    added so that two docs never share a file. ``file[start:end]`` is each claim's ``text``.
+    """
+    from figcheck import io  # io imports pandas; reading a batch does not need it
+
+    written: dict[str, str] = {}
+    for article in articles:
+        path = os.path.join(os.fspath(folder), *kept_text_name(article.doc).split("/"))
+        io.write_file(path, article.text.encode("utf-8"))
+        written[article.doc] = path
+    return written
+
+
+def kept_text_name(doc: str) -> str:
+    """The relative path (``/``-separated) under which :func:`write_texts` keeps ``doc``.
+
+    >>> kept_text_name("sub/page.html"), kept_text_name("a.txt"), kept_text_name("batch.jsonl#3")
+    ('sub/page.html.txt', 'a.txt', 'batch.jsonl#3.txt')
+    >>> kept_text_name("../../etc/passwd")
+    '__/__/etc/passwd~936d7c04.txt'
+    """
+    parts = []
+    for part in doc.split("/"):
+        safe = _UNSAFE_NAME_CHARACTERS.sub("_", part)[:120]
+        if safe in ("", ".", "..") or safe.startswith("."):
+            safe = "_" + safe.lstrip(".") if safe not in ("", ".", "..") else "_" * max(1, len(safe))
+        parts.append(safe)
+    name = "/".join(parts)
+    if name != doc:
+        name += "~" + hashlib.sha1(doc.encode("utf-8")).hexdigest()[:8]
+    return name if name.lower().endswith(".txt") else name + ".txt"
+
+
+_UNSAFE_NAME_CHARACTERS = regex.compile(r"[^\w.,#@+=~ -]|^ | $")
+
+
 # --- finding files -------------------------------------------------------------------------
 
 def _find_files(paths: list[str], skipped: list[Skipped]) -> Iterator[tuple[str, str]]:
@@ -281,6 +413,47 @@ def _read_text_file(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
         batch.skipped.append(Skipped(path, str(exc)))
         return
     batch.articles.append(article)
+
+
+def _read_html_file(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
+    try:
+        _trafilatura()  # before reading a byte: without it, every page says the same
+        html = decode_html(_read_bytes(path, max_bytes))
+        if not html.strip():
+            raise UnreadableError("empty file" if not html else "empty file (only white space)")
+        article = parse_text_article(doc, html_to_text(html), path)
+    except UnreadableError as exc:
+        batch.skipped.append(Skipped(path, str(exc)))
+        return
+    batch.articles.append(article)
+
+
+def html_available() -> bool:
+    """Whether HTML pages can be read: trafilatura (the ``html`` extra) imports."""
+    try:
+        _trafilatura()
+    except UnreadableError:
+        return False
+    return True
+
+
+def _trafilatura():
+    try:
+        import trafilatura
+    except ImportError as exc:
+        raise UnreadableError(f"reading HTML pages needs trafilatura: {HTML_EXTRA}"
+                              + ("" if exc.name == "trafilatura" else f" ({exc})")) from None
+    return trafilatura
+
+
+def _html_date(value: object) -> str | None:
+    match = _DATE_VALUE.match(str(value or ""), timeout=rules.REGEX_TIMEOUT_SECONDS)
+    if not match:
+        return None
+    try:
+        return dt.date.fromisoformat(match["date"]).isoformat()
+    except ValueError:
+        return None
 
 
 def _read_jsonl(path: str, doc: str, max_bytes: int, batch: Batch) -> None:

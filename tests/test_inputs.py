@@ -1,0 +1,384 @@
+"""Every input a newsroom has, and every broken one (issue 5).
+
+- a batch with one file of each broken kind beside good articles in every layout and
+  encoding: the good claims are all there, each bad file is named with its reason on
+  standard error and in the report, and the exit code is 2 only when nothing was read;
+- HTML pages (the ``html`` extra), and the message that names the extra without it;
+- figures written with non-breaking and thin spaces, Unicode dashes and curly quotes;
+- markup in article text, file names and JSONL ids cannot change the report's structure;
+- writes are atomic: a writer killed midway leaves the old file.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import figcheck
+from figcheck import claims, cli, io, report, sources
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+# --- the batch -------------------------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="windows-1252"><title>Buses leave | Valley Radio</title>
+<meta property="og:site_name" content="Valley Radio">
+<meta property="og:url" content="https://valley.example/news/buses">
+<meta property="article:published_time" content="2024-10-23T08:00:00Z">
+</head><body><nav>Home | News | Contact</nav>
+<article><h1>Buses leave the valley</h1>
+<p>Officials said 48 buses left the town on Monday, the mayor said. Caf\xe9 owners watched.</p>
+<p>The council said at least 900 people had registered to leave, up from 700 a week earlier.</p>
+</article><footer>Copyright Valley Radio</footer></body></html>
+"""
+
+#: The good articles: file name → (bytes, the figures their claims must hold).
+GOOD = {
+    "plain.txt": (" date 2024-10-22 Officials said about 11,000 troops had arrived.\n".encode(),
+                  {"about 11,000 troops"}),
+    "notes.md": ("# Flood update\n\nRescuers said 12 people were missing on Sunday.\n".encode(),
+                 {"12 people"}),
+    "bom8.txt": (codecs.BOM_UTF8 + "The council counted 75 votes on Monday.\n".encode(),
+                 {"75 votes"}),
+    "utf16le.txt": ("\ufeffThe ministry said 2,600 soldiers had arrived.\n".encode("utf-16-le"),
+                    {"2,600 soldiers"}),
+    "utf16be.txt": ("\ufeffThe ministry said 1,500 soldiers had left.\n".encode("utf-16-be"),
+                    {"1,500 soldiers"}),
+    # Windows-1252: curly quotes (0x93 0x94), a non-breaking space inside the figure (0xA0)
+    # and an en dash in a range (0x96).
+    "cp1252.txt": (b"\x93Nearly 11\xa0000 soldiers are here,\x94 the minister said. "
+                   b"Officials said 10,000\x9612,000 troops had arrived.\n",
+                   {"Nearly 11\u00a0000 soldiers", "10,000\u201312,000 troops"}),
+    "page.html": (PAGE.encode("cp1252"), {"48 buses", "at least 900 people"}),
+    "batch.jsonl": ("".join(json.dumps(r) + "\n" for r in [
+        {"id": "wire-1", "text": "Police said 300 people were evacuated.", "published": "2024-10-22",
+         "source": "Wire", "url": "https://wire.example/1", "title": "Evacuation"},
+        {"body": "Officials said 400 people left.", "date": "2024-10-23"},
+    ]).encode() + b"{broken json\n" + json.dumps({"content": "Up to 3,000 people were displaced."}).encode()
+        + b"\n", {"300 people", "400 people", "Up to 3,000 people"}),
+}
+
+LIMIT = 4_000  # --max-bytes for the batch: the large file is over it
+
+
+def broken_files(folder: Path) -> dict[str, str]:
+    """Write one file of each broken kind; file name → the words its reason must contain."""
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (folder / "undecodable.txt").write_bytes(b"Officials said 40 troops \x81\x8d\x8f\x90\x9d left.")
+    (folder / "badbom.txt").write_bytes(codecs.BOM_UTF16_LE + b"A\x00B")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.md").write_bytes(b" \n\t\n")
+    (folder / "large.txt").write_bytes(b"Officials said 40 troops left. " * 200)
+    (folder / "locked.txt").write_bytes(b"Officials said 40 troops left.\n")
+    os.symlink(folder / "nowhere.txt", folder / "dangling.txt")
+    (folder / "bare.html").write_bytes(b"<html><head><script>var n = 5;</script></head><body></body></html>")
+    return {
+        "binary.txt": "binary file",
+        "undecodable.txt": "not text",
+        "badbom.txt": "not valid UTF-16",
+        "empty.txt": "empty file",
+        "blank.md": "empty file",
+        "large.txt": f"too large: 6200 bytes (limit {LIMIT})",
+        "locked.txt": "permission denied",
+        "dangling.txt": "broken symbolic link",
+        "bare.html": "no article text found in the page",
+        "batch.jsonl:3": "invalid JSON",
+    }
+
+
+@pytest.fixture
+def locked_files(monkeypatch):
+    """Files named ``locked.*`` cannot be opened, as without read permission (which does
+    not bind root, so it is simulated where the reader opens files)."""
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        if Path(path).name.startswith("locked."):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "open", guarded_open, raising=False)
+
+
+@pytest.fixture
+def batch(tmp_path, locked_files) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name, (data, _figures) in GOOD.items():
+        (folder / name).write_bytes(data)
+    return folder, broken_files(folder)
+
+
+def _skipped_by_name(lines: list[str], folder: Path) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        path, _, reason = line.partition(": ")
+        found[os.path.relpath(path, folder)] = reason
+    return found
+
+
+def test_a_batch_with_every_broken_kind_keeps_all_good_claims(batch):
+    folder, expected = batch
+    frame = figcheck.extract(str(folder), max_bytes=LIMIT)
+    jsonl_docs = ["wire-1", "batch.jsonl#2", "batch.jsonl#4"]
+    for name, (_data, figures) in GOOD.items():
+        docs = jsonl_docs if name == "batch.jsonl" else [name]
+        texts = set(frame.loc[frame["doc"].isin(docs), "text"])
+        assert figures <= texts, (name, sorted(texts))
+    skipped = _skipped_by_name(frame.attrs["skipped"], folder)
+    assert set(skipped) == set(expected), skipped
+    for name, words in expected.items():
+        assert words in skipped[name], (name, skipped[name])
+    assert frame.attrs["articles"] == 10  # 7 files and 3 JSONL lines
+
+
+@pytest.mark.parametrize("command", ["claims", "report"])
+def test_the_commands_name_every_bad_file_and_exit_0(batch, tmp_path, capsys, command):
+    folder, expected = batch
+    out = tmp_path / ("claims.csv" if command == "claims" else "out")
+    args = [command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]
+    assert cli.main(args + (["--no-charts"] if command == "report" else [])) == 0
+    err = capsys.readouterr().err.splitlines()
+    lines = [line.removeprefix("figcheck: skipped ") for line in err if line.startswith("figcheck: skipped ")]
+    skipped = _skipped_by_name(lines, folder)
+    assert set(skipped) == set(expected)
+    if command == "report":
+        markdown = (out / "discrepancies.md").read_text(encoding="utf-8")
+        assert f"{len(expected)} files skipped:" in markdown
+        for name, words in expected.items():
+            line = next(line for line in markdown.splitlines()
+                        if line.startswith("- ") and report.escape(name) in line)
+            assert report.escape(words) in line, line
+        claims_table = io.read_table(out / "claims.csv")
+    else:
+        claims_table = io.read_table(out)
+    assert {"about 11,000 troops", "48 buses", "Up to 3,000 people"} <= set(claims_table["text"])
+
+
+@pytest.mark.parametrize("command", ["claims", "report"])
+def test_the_commands_exit_2_only_when_nothing_could_be_read(tmp_path, capsys, locked_files, command):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    expected = broken_files(folder)
+    (folder / "batch.jsonl").write_text("{broken json\n[1, 2]\n", encoding="utf-8")
+    out = tmp_path / ("claims.csv" if command == "claims" else "out")
+    assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("figcheck: skipped ") == len(expected) + 1
+    assert err.splitlines()[-1].startswith("figcheck: no article could be read from ")
+    assert not out.exists()
+
+    # One readable article, even without a single figure, is enough.
+    (folder / "calm.txt").write_text("Nothing happened today.\n", encoding="utf-8")
+    assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]) == 0
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+needs_trafilatura = pytest.mark.skipif(
+    not sources.html_available(), reason="the html extra (trafilatura) is not installed")
+
+
+@needs_trafilatura
+def test_an_html_page_gives_its_text_title_date_and_outlet(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(PAGE.encode("cp1252"))
+    batch = sources.read_batch([str(page)])
+    assert batch.skipped == []
+    article = batch.articles[0]
+    assert (article.doc, article.source, article.url) == (
+        "page.html", "Valley Radio", "https://valley.example/news/buses")
+    assert (str(article.published), article.published_inferred) == ("2024-10-23", False)
+    assert article.title == "Buses leave the valley"
+    assert "Home | News" not in article.text and "Copyright" not in article.text
+    assert "Café owners watched." in article.text  # the declared Windows-1252
+    # The text reads back as the same .txt article.
+    again = sources.parse_text_article("page.html", article.text)
+    assert (again.body_start, again.source, again.url, again.published) == (
+        article.body_start, article.source, article.url, article.published)
+
+
+@needs_trafilatura
+def test_html_pages_in_utf8_whatever_they_declare(tmp_path):
+    page = PAGE.replace("Caf\xe9", "Caf\u00e9 \u201cowners\u201d")
+    (tmp_path / "a.htm").write_bytes(page.encode("utf-8"))  # declares windows-1252
+    article = sources.read_batch([str(tmp_path)]).articles[0]
+    assert "Café “owners” owners watched." in article.text
+
+
+def test_without_trafilatura_every_page_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # import trafilatura fails
+    (tmp_path / "page.html").write_bytes(PAGE.encode("cp1252"))
+    (tmp_path / "a.txt").write_text("The council counted 75 votes.\n", encoding="utf-8")
+    batch = sources.read_batch([str(tmp_path)])
+    assert [a.doc for a in batch.articles] == ["a.txt"]
+    assert [s.reason for s in batch.skipped] == [
+        "reading HTML pages needs trafilatura: pip install 'figcheck[html]'"]
+    assert not sources.html_available()
+
+
+# --- figures in Unicode typography -------------------------------------------------------------
+
+@pytest.mark.parametrize("written, value, low, high", [
+    ("about 11\u00a0000 troops", 11000, None, None),         # non-breaking space
+    ("about 11\u2009000 troops", 11000, None, None),         # thin space
+    ("about 11\u202f000 troops", 11000, None, None),         # narrow non-breaking space
+    ("1\u2009234\u2009567 troops", 1234567, 1234567, 1234567),
+    ("10,000\u201312,000 troops", 11000, 10000, 12000),      # en dash
+    ("10,000\u201412,000 troops", 11000, 10000, 12000),      # em dash
+    ("10,000\u221212,000 troops", 11000, 10000, 12000),      # minus sign
+    ("10,000\u201012,000 troops", 11000, 10000, 12000),      # hyphen
+    ("10\u00a0000\u201312\u00a0000 troops", 11000, 10000, 12000),
+    ("10,000 \u2013 12,000 troops", 11000, 10000, 12000),
+])
+def test_figures_with_unicode_spaces_and_dashes(written, value, low, high):
+    frame = figcheck.extract_text(f"Officials said {written} had arrived.", published="2024-10-22")
+    assert list(frame["text"]) == [written]
+    row = frame.iloc[0]
+    assert row["value"] == value
+    assert (None if pd.isna(row["low"]) else row["low"]) == low
+    assert (None if pd.isna(row["high"]) else row["high"]) == high
+
+
+def test_curly_quotes_and_non_breaking_spaces_around_a_figure():
+    text = "\u201cAbout\u00a011,000\u00a0troops have arrived,\u201d Zelensky said."
+    frame = figcheck.extract_text(text, published="2024-10-22")
+    assert list(frame["text"]) == ["About\u00a011,000\u00a0troops"]
+    assert frame.loc[0, "attributed_to"] == "Zelensky"
+    assert frame.loc[0, "start"] == 1
+
+
+# --- the report's structure -----------------------------------------------------------------------
+
+HOSTILE_ARTICLE = """\
+# Injected heading
+
+| a | table | row |
+|---|---|---|
+Officials said 10,000 troops | `code` <script>alert(1)</script> [x](javascript:alert(1)) arrived.
+
+```
+fenced
+```
+
+Ministry said 14,000 troops | *bold* ## not a heading <img src=x onerror=alert(1)> arrived.
+"""
+
+
+def _structure(markdown: str) -> tuple[list[str], list[set[int]]]:
+    """The level of each heading of the report, and per table the numbers of cells its rows
+    have (as counted by unescaped pipes): one number per table when no row is broken."""
+    headings = [line.split(" ")[0] for line in markdown.splitlines() if line.lstrip().startswith("#")]
+    tables = []
+    for block in markdown.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        if rows:
+            tables.append({row.replace("\\|", "").count("|") for row in rows})
+    return headings, tables
+
+
+def test_markup_in_articles_names_and_ids_cannot_change_the_report(tmp_path):
+    plain, hostile = tmp_path / "plain", tmp_path / "hostile"
+    plain.mkdir()
+    hostile.mkdir()
+    calm = HOSTILE_ARTICLE
+    for marks in ("# Injected heading", "| a | table | row |", "|---|---|---|", "```", "fenced",
+                  " | `code` <script>alert(1)</script> [x](javascript:alert(1))",
+                  " | *bold* ## not a heading <img src=x onerror=alert(1)>"):
+        calm = calm.replace(marks, "")
+    (plain / "a.txt").write_text(calm, encoding="utf-8")
+    (plain / "b.jsonl").write_text(json.dumps({"id": "b", "text": calm}) + "\n", encoding="utf-8")
+    (plain / "c.txt").write_bytes(b"\x00")
+    (hostile / "a.txt").write_text(HOSTILE_ARTICLE, encoding="utf-8")
+    (hostile / "b.jsonl").write_text(json.dumps({
+        "id": "b|`x`\n# id <script>", "text": HOSTILE_ARTICLE,
+        "source": "Out|let\n## <b>", "url": "https://x.example/a)|[b](c"}) + "\n", encoding="utf-8")
+    (hostile / "c |`# <script>\n.txt").write_bytes(b"\x00")
+    reports = {}
+    for folder in (plain, hostile):
+        out = tmp_path / f"out-{folder.name}"
+        assert cli.main(["report", str(folder), "-o", str(out), "--no-charts"]) == 0
+        reports[folder.name] = (out / "discrepancies.md").read_text(encoding="utf-8")
+    markdown = reports["hostile"]
+    assert _structure(markdown) == _structure(reports["plain"])
+    assert "<script" not in markdown and "<img" not in markdown and "<b>" not in markdown
+    assert "```" not in markdown and "b\\|\\`x\\`" in markdown
+    assert "10,000 troops" in markdown and "14,000 troops" in markdown
+
+
+# --- atomic writes ------------------------------------------------------------------------------
+
+WRITER = textwrap.dedent("""
+    import os, sys, time
+    import pandas as pd
+    from figcheck import io
+
+    real_fdopen = os.fdopen
+
+    class Slow:
+        # A file that writes a little, says so, then stalls: the parent kills the process.
+        def __init__(self, handle):
+            self.handle = handle
+        def __enter__(self):
+            return self
+        def __exit__(self, *exc):
+            self.handle.close()
+        def write(self, data):
+            self.handle.write(data[:1000])
+            self.handle.flush()
+            print("writing", flush=True)
+            time.sleep(60)
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+    io.os.fdopen = lambda fd, mode: Slow(real_fdopen(fd, mode))
+    kind, path = sys.argv[1], sys.argv[2]
+    frame = pd.DataFrame({"doc": ["new.txt"] * 10_000, "value": range(10_000)})
+    if kind == "table":
+        io.write_table(frame, path)
+    else:
+        import figcheck
+        from figcheck.config import Config
+        claims = figcheck.extract_text("Officials said 10,000 troops arrived. Others said 14,000 troops.")
+        figcheck.write_report(claims, path, config=Config(charts=False))
+""")
+
+
+@pytest.mark.parametrize("kind", ["table", "report"])
+def test_a_writer_killed_midway_leaves_the_old_file(tmp_path, kind):
+    target = tmp_path / ("claims.csv" if kind == "table" else "reports")
+    old = {}
+    if kind == "table":
+        target.write_text("doc,value\nold.txt,1\n", encoding="utf-8")
+        old[target] = target.read_bytes()
+    else:
+        target.mkdir()
+        for name in ("claims.csv", "discrepancies.csv", "discrepancies.md"):
+            (target / name).write_text(f"old {name}\n", encoding="utf-8")
+            old[target / name] = (target / name).read_bytes()
+    process = subprocess.Popen([sys.executable, "-c", WRITER, kind, str(target)],
+                               stdout=subprocess.PIPE, text=True, cwd=REPOSITORY)
+    try:
+        assert process.stdout.readline() == "writing\n"  # a temporary file is half written
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    for path, data in old.items():
+        assert path.read_bytes() == data, path
+    folder = target.parent if kind == "table" else target
+    leftovers = [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1 and leftovers[0].startswith("."), leftovers  # hidden, never read
+    # A batch folder holding the leftover reads it not: hidden files are passed over.
+    assert sources.read_batch([str(folder)]).skipped == []
