@@ -12,6 +12,7 @@ from __future__ import annotations
 from itertools import islice
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
@@ -34,6 +35,12 @@ _QUOTE_MARKS = (_QUOTE_OPEN, _QUOTE_CLOSE, _STRAIGHT)
 #: Sentences read before a figure's own, for the speakers that pronouns refer to.
 _CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
+#: The longest stretch read on either side of a figure for its sentence.
+_MAX_SENTENCE = 2_000
+#: An article may take this much CPU time; past it, it is reported and skipped (its time is
+#: checked every ``_DEADLINE_EVERY`` places where a figure may start).
+ARTICLE_TIME_LIMIT_SECONDS = 2.0
+_DEADLINE_EVERY = 64
 #: How far back the word before a number is looked for ("September" and its space).
 _WORD_BEFORE_REACH = 16
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
@@ -333,11 +340,16 @@ class Engine:
         sentence_cache: dict[int, tuple[list[Cue], dt.date | None, str | None]] = {}
         figures_by_sentence: dict[int, list[dict[str, Any]]] = {}
         i = 0
+        deadline = time.process_time() + ARTICLE_TIME_LIMIT_SECONDS
         while i < len(candidates):
             pos = candidates[i]
             i += 1
             if pos < consumed:
                 continue
+            if i % _DEADLINE_EVERY == 0 and time.process_time() > deadline:
+                # Number soup (a megabyte of "1,1,1,"): bounded, reported, skipped.
+                raise TimeoutError(f"more than {ARTICLE_TIME_LIMIT_SECONDS:g} s on "
+                                   f"{len(candidates):,} places where a figure may start")
             # Most numbers in news are dates and years: rule those out on the digits alone
             # before parsing the whole figure.
             core_end = numbers.digits_end(text, pos) if text[pos].isdecimal() else pos
@@ -469,19 +481,26 @@ class Engine:
         return True
 
     def _sentence_at(self, text: str, begin: int, pos: int) -> tuple[int, int]:
-        """The sentence around ``pos``, found by looking for boundaries on both sides."""
-        start = begin
+        """The sentence around ``pos``, found by looking for boundaries on both sides.
+
+        A sentence is cut at ``_MAX_SENTENCE`` characters each side of the figure, so
+        that text with no sentence ends (a table, a line of numbers) costs no more than
+        ordinary prose.
+        """
+        floor = max(begin, pos - _MAX_SENTENCE)
+        start = floor
         at = pos
-        while at > begin:
-            m = self._boundary_back.search(text, begin, at, timeout=T)
+        while at > floor:
+            m = self._boundary_back.search(text, floor, at, timeout=T)
             if m is None:
                 break
             if self._is_boundary(text, m, begin):
                 start = m.end()
                 break
             at = m.start()
-        end = len(text)
-        for m in self._boundary.finditer(text, pos, timeout=T):
+        ceiling = min(len(text), pos + _MAX_SENTENCE)
+        end = ceiling
+        for m in self._boundary.finditer(text, pos, ceiling, timeout=T):
             if self._is_boundary(text, m, start):
                 end = m.end()
                 break
