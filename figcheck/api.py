@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
@@ -15,10 +17,13 @@ from figcheck.report import render, write
 from figcheck.config import load as load_config  # noqa: F401  (public: figcheck.load_config)
 from figcheck.config import read as read_config  # noqa: F401  (public: figcheck.read_config)
 
+if TYPE_CHECKING:
+    from figcheck.cache import Cache
+
 
 def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
             rule_dirs: Iterable[str] = (), config: Config | None = None,
-            quantities: bool = True) -> pd.DataFrame:
+            quantities: bool = True, cache: "Cache | str | os.PathLike | None" = None) -> pd.DataFrame:
     """The claims table of every article under ``paths`` (files or folders).
 
     Rows come in the order of the articles' ``doc`` names, whatever the order of ``paths``.
@@ -27,25 +32,67 @@ def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
     strings; the rest of the batch is still extracted. Each claim gets its ``quantity`` key
     (unless ``quantities=False``), with the settings of ``config`` (figcheck's defaults when
     None; :func:`load_config` finds a project's ``figcheck.toml``).
+
+    ``cache`` (a path, or an open :class:`figcheck.cache.Cache`) keeps what was read and
+    extracted, so that articles already seen are not read or extracted again; the table is
+    the same with or without it.
     """
+    return extract_batch(paths, max_bytes=max_bytes, rule_dirs=rule_dirs, config=config,
+                         quantities=quantities, cache=cache).claims
+
+
+@dataclass
+class Extraction:
+    """What :func:`extract_batch` read: the claims table and where each article is.
+
+    ``paths`` maps each article's ``doc`` to the file it was read from; ``cache`` is the
+    cache used (its ``stats`` and ``warning``), or None.
+    """
+
+    claims: pd.DataFrame
+    paths: dict[str, str]
+    cache: "Cache | None" = None
+
+
+def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
+                  rule_dirs: Iterable[str] = (), config: Config | None = None,
+                  quantities: bool = True,
+                  cache: "Cache | str | os.PathLike | None" = None) -> Extraction:
+    """:func:`extract`, with the file of each article (for pointing at a claim's line)."""
+    from figcheck.cache import Cache
+
     config = config or Config()
     rule_dirs = tuple(rule_dirs) + config.rule_dirs
-    if isinstance(paths, str):
+    if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
-    batch = sources.read_batch(list(paths), **kwargs)
-    dates.fill_missing_dates(batch.articles)
-    articles = sorted(batch.articles, key=lambda a: a.doc)
-    timed_out: list[str] = []
-    frame = claims.extract_articles(
-        articles, rule_dirs=rule_dirs,
-        on_error=lambda article, exc: timed_out.append(f"{article.path or article.doc}: {exc}"))
+    store = Cache(cache) if isinstance(cache, (str, os.PathLike)) else cache
+    try:
+        if store is not None:
+            batch = store.read_batch(list(paths), rule_dirs=rule_dirs, **kwargs)
+        else:
+            batch = sources.read_batch(list(paths), **kwargs)
+        dates.fill_missing_dates(batch.articles)
+        articles = sorted(batch.articles, key=lambda a: a.doc)
+        timed_out: list[str] = []
+
+        def on_error(article, exc):
+            timed_out.append(f"{article.path or article.doc}: {exc}")
+
+        if store is not None:
+            frame = store.extract_articles(articles, rule_dirs=rule_dirs, on_error=on_error)
+        else:
+            frame = claims.extract_articles(articles, rule_dirs=rule_dirs, on_error=on_error)
+    finally:
+        if store is not None and store is not cache:
+            store.close()
     attrs = {"skipped": [str(s) for s in batch.skipped] + timed_out,
              "articles": len(batch.articles) - len(timed_out)}
     if quantities:
         frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
     frame.attrs.update(attrs)
-    return frame
+    return Extraction(claims=frame, paths={a.doc: a.path for a in articles if a.path},
+                      cache=store)
 
 
 def extract_text(text: str, published: str | dt.date | None = None, *, doc: str = "text",

@@ -1,0 +1,587 @@
+"""The extraction cache: a batch's articles read and extracted once, in an SQLite file.
+
+A check on a repository of 100,000 articles must cost seconds when a pull request adds 20.
+The cache keeps, in one SQLite file (``.figcheck/cache.sqlite`` for the command line):
+
+``files``
+    per article file (by real path): its size, modification and change times and inode, and
+    the SHA-256 of its bytes, as git's index does. A file whose stat is unchanged is not
+    read again, unless its modification time is too close to the moment it was hashed for
+    the stat to prove anything (a *racily clean* file, see :func:`_trusted`): such a file is
+    read and hashed again.
+``articles``
+    per file content and :func:`version`: what reading the file gives besides the text (the
+    header's end, the outlet, the url and title, the publication date and whether it was
+    inferred), so that a file read again is not parsed again.
+``extractions``
+    per article: its claim rows, keyed by its content, everything about the article that
+    the rows depend on (``doc``, outlet, dates, url, title, where the body starts) and
+    :func:`version`.
+
+:func:`version` names the extractor: figcheck's version, a hash of its source files and
+:attr:`figcheck.rules.RuleBook.version` (the built-in rules and the user's own). Entries of
+another version are never read, and are deleted when the version changes, so a cache is
+rebuilt when the rules or the code change.
+
+Results are the same with and without the cache (``tests/test_cache.py`` compares them):
+:meth:`Cache.read_batch` reads a batch as :func:`figcheck.sources.read_batch` does, and
+:meth:`Cache.extract_articles` extracts as :func:`figcheck.claims.extract_articles` does,
+only skipping the work whose result is stored. Articles whose date comes from the rest of
+the batch (:func:`figcheck.dates.fill_missing_dates`) are always read, since that date is
+not a function of their own content. Articles whose extraction timed out are not stored.
+
+Two runs may share a cache: SQLite's write-ahead log lets readers run beside a writer, each
+run writes its new entries in one transaction at its end, and waits up to
+:data:`BUSY_TIMEOUT_SECONDS` for another writer. Entries are pure functions of their keys,
+so whichever run writes an entry last writes the same thing. A cache that cannot be opened,
+read or written is not an error: the batch is read and extracted without it, and
+:attr:`Cache.warning` says why.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import time
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+import figcheck
+from figcheck import claims, rules, schema, sources
+from figcheck.article import Article, Batch
+
+#: Where the command line keeps its cache, relative to the current folder.
+DEFAULT_PATH = os.path.join(".figcheck", "cache.sqlite")
+#: How long a run waits for another run that is writing to the same cache.
+BUSY_TIMEOUT_SECONDS = 30.0
+#: The layout of the tables; a file of another layout is emptied and laid out again.
+LAYOUT = "1"
+#: A file modified less than this long before it was hashed may have been modified again
+#: within the same tick of the file system's clock: its stat does not prove its content.
+#: File systems with whole-second times (FAT, HFS+, some network shares) get 2 seconds.
+RACY_MARGIN_NS = 1_000_000_000
+RACY_MARGIN_COARSE_NS = 2_000_000_000
+_CHUNK = 500  # keys per "IN (...)" query, well under SQLite's limit on parameters
+
+_COLUMNS = tuple(schema.names(schema.CLAIMS))
+_DATE_COLUMNS = frozenset(c.name for c in schema.CLAIMS if c.dtype == schema.DATE)
+_FLOAT_COLUMNS = frozenset(c.name for c in schema.CLAIMS if c.dtype == "float64")
+_STRING_COLUMNS = frozenset(c.name for c in schema.CLAIMS if c.dtype == "string")
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """A hash of figcheck's Python source files: any change of the code is a new version.
+
+    All of them, not only the extractor's, so that a module added to the extractor can
+    never be forgotten here; a change elsewhere costs one rebuild.
+    """
+    digest = hashlib.sha256()
+    package = resources.files("figcheck")
+    for entry in sorted(package.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".py"):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def version(rule_dirs: Iterable[str] = ()) -> str:
+    """The extractor's version: figcheck's, its code's and its rules' (the user's included)."""
+    return f"{figcheck.__version__}:{_code_hash()}:{rules.load(tuple(rule_dirs)).version}"
+
+
+@dataclass
+class Stats:
+    """What one run took from the cache and what it had to do itself."""
+
+    files_stat_only: int = 0       # text files known by their stat alone: not opened
+    files_read: int = 0            # text files read (new, changed, racily clean, or dated by the batch)
+    files_parsed: int = 0          # of those, files whose header was parsed (new content)
+    articles_from_cache: int = 0   # articles whose claims came from the cache
+    articles_extracted: int = 0    # articles extracted
+
+    def describe(self) -> str:
+        """``20 articles extracted, 10,000 from the cache; 20 files read, 10,000 known by their stat``."""
+        def count(n: int, one: str, many: str) -> str:
+            return f"{n:,} {one if n == 1 else many}"
+
+        return (f"{count(self.articles_extracted, 'article', 'articles')} extracted, "
+                f"{self.articles_from_cache:,} from the cache; "
+                f"{count(self.files_read, 'file', 'files')} read, "
+                f"{self.files_stat_only:,} known by their stat")
+
+
+@dataclass
+class _CachedArticle(Article):
+    """An article and the id of its content; ``text`` is empty until :meth:`_load` reads it
+    (an article known by its file's stat alone)."""
+
+    content: str = ""
+    loaded: bool = True
+
+
+@dataclass
+class _Pending:
+    files: list[tuple] = field(default_factory=list)
+    articles: list[tuple] = field(default_factory=list)
+    extractions: list[tuple] = field(default_factory=list)
+
+
+class Cache:
+    """An open cache file. ``Cache(path)`` creates it (and its folder) when missing.
+
+    Use it with ``with`` or call :meth:`close`. Any failure of SQLite is kept in
+    :attr:`warning` and turns the cache off for the rest of the run; results do not change.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        self.warning: str | None = None
+        self.stats = Stats()
+        self._pending = _Pending()
+        self._started_ns = time.time_ns()
+        self._version: str | None = None
+        self._db: sqlite3.Connection | None = None
+        try:
+            self._db = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+
+    # --- the file ------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+            if os.path.basename(folder) == ".figcheck":
+                # The cache is a local file: keep it out of the repository it sits in.
+                with open(os.path.join(folder, ".gitignore"), "w", encoding="utf-8") as handle:
+                    handle.write("# made by figcheck: the extraction cache is not to be committed\n*\n")
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._lay_out(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _lay_out(db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = db.execute("SELECT value FROM meta WHERE name = 'layout'").fetchone()
+            if row is None or row[0] != LAYOUT:
+                for table in ("files", "articles", "extractions"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute("DELETE FROM meta")
+            db.execute("""CREATE TABLE IF NOT EXISTS files (
+                path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, hashed_ns INTEGER NOT NULL,
+                content TEXT NOT NULL) WITHOUT ROWID""")
+            db.execute("""CREATE TABLE IF NOT EXISTS articles (
+                version TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL,
+                PRIMARY KEY (version, content)) WITHOUT ROWID""")
+            db.execute("""CREATE TABLE IF NOT EXISTS extractions (
+                key TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID""")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('layout', ?)", (LAYOUT,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Write what this run added, and close the file."""
+        self.flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> "Cache":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def usable(self) -> bool:
+        return self._db is not None
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.warning is None:
+            self.warning = f"cache {self.path} not used: {exc}"
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    def _select(self, sql: str, keys: Sequence, *before: Any) -> list[tuple]:
+        """``sql`` (``{marks}`` stands for the keys) over ``keys`` in chunks, with the
+        parameters ``before`` ahead of them; [] when the cache is unusable."""
+        if self._db is None or not keys:
+            return []
+        found = []
+        try:
+            for begin in range(0, len(keys), _CHUNK):
+                chunk = list(keys[begin:begin + _CHUNK])
+                marks = ",".join("?" * len(chunk))
+                found.extend(self._db.execute(sql.format(marks=marks), [*before, *chunk]).fetchall())
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return []
+        return found
+
+    def use_version(self, current: str) -> None:
+        """Read and write entries of extractor ``current``; another version's are deleted."""
+        self._version = current
+        if self._db is None:
+            return
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+            if row is not None and row[0] == current:
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM articles WHERE version != ?", (current,))
+                self._db.execute("DELETE FROM extractions")
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (current,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self._fail(exc)
+
+    def flush(self) -> None:
+        """Write the entries this run made, in one transaction."""
+        pending, self._pending = self._pending, _Pending()
+        if self._db is None or not (pending.files or pending.articles or pending.extractions):
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                     pending.files)
+                self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+                                     pending.articles)
+                self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
+                                     pending.extractions)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self._fail(exc)
+
+    # --- reading a batch -----------------------------------------------------------------
+
+    def read_batch(self, paths: str | os.PathLike | Iterable[str | os.PathLike],
+                   max_bytes: int = sources.DEFAULT_MAX_BYTES, *,
+                   rule_dirs: Iterable[str] = ()) -> Batch:
+        """The batch :func:`figcheck.sources.read_batch` reads, without reading again the
+        files whose stat and content are known.
+
+        The same files in the same order, with the same ``doc``, outlet, dates and skipped
+        reasons. An article known by its stat alone has an empty ``text`` until
+        :meth:`extract_articles` needs it.
+        """
+        if self._version is None:
+            self.use_version(version(rule_dirs))
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        batch = Batch()
+        found = list(sources._find_files([os.fspath(p) for p in paths], batch.skipped))
+        # The same walk as read_batch: a file reached twice (two paths, a link) is read once.
+        real_dirs: dict[str, str] = {}
+        files: list[tuple[str, str, str, os.stat_result | None]] = []
+        seen: set[str] = set()
+        for path, doc in found:
+            real, info = _real_path(path, real_dirs)
+            if real in seen:
+                continue
+            seen.add(real)
+            files.append((path, doc, real, info))
+        known = self._known_files([real for path, _doc, real, _info in files
+                                   if path.lower().endswith(sources.TEXT_SUFFIXES)])
+        metas = self._metas(sorted({content for _stamp, content in known.values()}))
+        for path, doc, real, info in files:
+            if not path.lower().endswith(sources.TEXT_SUFFIXES):
+                first = len(batch.articles)
+                _read_other(path, doc, max_bytes, batch)
+                for position in range(first, len(batch.articles)):
+                    article = batch.articles[position]
+                    batch.articles[position] = _CachedArticle(
+                        **_fields(article), content="t:" + _sha256(article.text.encode("utf-8")))
+                continue
+            entry = known.get(real)
+            if (entry is not None and info is not None and stat.S_ISREG(info.st_mode)
+                    and info.st_size <= max_bytes and entry[0] == _stamp(info)):
+                meta = metas.get(entry[1])
+                if meta is not None and meta["published"] is not None:
+                    self.stats.files_stat_only += 1
+                    batch.articles.append(_article_from_meta(doc, "", path, meta,
+                                                             content=entry[1], loaded=False))
+                    continue
+            self._read_text_file(path, doc, real, max_bytes, batch, metas)
+        sources._make_docs_unique(batch.articles)
+        return batch
+
+    def _known_files(self, reals: list[str]) -> dict[str, tuple[tuple, str]]:
+        """Per real path whose stat can be trusted: (its stamp, its content id)."""
+        known = {}
+        for path, size, mtime_ns, ctime_ns, inode, hashed_ns, content in self._select(
+                "SELECT * FROM files WHERE path IN ({marks})", reals):
+            if _trusted(mtime_ns, hashed_ns):
+                known[path] = ((size, mtime_ns, ctime_ns, inode), content)
+        return known
+
+    def _metas(self, contents: list[str]) -> dict[str, dict]:
+        rows = self._select("SELECT content, meta FROM articles WHERE version = ? "
+                            "AND content IN ({marks})", contents, self._version)
+        return {content: json.loads(meta) for content, meta in rows}
+
+    def _read_text_file(self, path: str, doc: str, real: str, max_bytes: int, batch: Batch,
+                        metas: dict[str, dict]) -> None:
+        """Read one .txt/.md file as read_batch does, parsing its header only when its
+        content is new; its stat and content go to the cache."""
+        self.stats.files_read += 1
+        try:
+            info = os.stat(path)
+            data = sources._read_bytes(path, max_bytes)
+            text = sources.decode(data)
+        except (sources.UnreadableError, OSError):
+            text = None
+        if text is None or not text.strip():
+            # read_batch says why it cannot be read, in its own words.
+            sources._read_text_file(path, doc, max_bytes, batch)
+            return
+        content = "b:" + _sha256(data)
+        meta = metas.get(content)
+        if meta is None:
+            self.stats.files_parsed += 1
+            try:
+                parsed = sources.parse_text_article(doc, text, path)
+            except sources.UnreadableError:
+                sources._read_text_file(path, doc, max_bytes, batch)
+                return
+            meta = _meta_of(parsed)
+            metas[content] = meta
+            self._pending.articles.append((self._version, content, json.dumps(meta, sort_keys=True)))
+        if self._stat_matches(path, info):
+            self._pending.files.append((real, *_stamp(info), self._started_ns, content))
+        batch.articles.append(_article_from_meta(doc, text, path, meta, content=content, loaded=True))
+
+    @staticmethod
+    def _stat_matches(path: str, before: os.stat_result) -> bool:
+        """The file was not changed while it was read (else its stat is not recorded)."""
+        try:
+            return _stamp(os.stat(path)) == _stamp(before)
+        except OSError:
+            return False
+
+    # --- extracting ----------------------------------------------------------------------
+
+    def extract_articles(self, articles: Sequence[Article], *, rule_dirs: Iterable[str] = (),
+                         on_error: Callable[[Article, Exception], None] | None = None) -> pd.DataFrame:
+        """The claims table :func:`figcheck.claims.extract_articles` gives for ``articles``;
+        the articles whose rows are stored are not extracted again."""
+        rule_dirs = tuple(rule_dirs)
+        if self._version is None:
+            self.use_version(version(rule_dirs))
+        articles = list(articles)
+        keys = [self._extraction_key(article) for article in articles]
+        stored: dict[str, list[list]] = {}
+        for key, blob in self._select("SELECT key, rows FROM extractions WHERE key IN ({marks})",
+                                      sorted(set(keys))):
+            try:
+                stored[key] = _decode_rows(blob)
+            except (ValueError, TypeError, zlib.error):
+                pass  # not what this version writes: extracted again, and overwritten
+        missing = [article for article, key in zip(articles, keys) if key not in stored]
+        for article in missing:
+            if isinstance(article, _CachedArticle) and not article.loaded:
+                self._load(article)
+        timed_out: set[int] = set()
+
+        def failed(article: Article, exc: Exception) -> None:
+            timed_out.add(id(article))
+            if on_error is None:
+                raise exc
+            on_error(article, exc)
+
+        fresh_rows: dict[str, list[list]] = {}
+        if missing:  # (building the engine alone takes half a second)
+            fresh = claims.extract_articles(missing, rule_dirs=rule_dirs, on_error=failed)
+            fresh_rows = _rows_by_doc(fresh)
+        self.stats.articles_extracted += len(missing)
+        self.stats.articles_from_cache += len(articles) - len(missing)
+        rows: list[list] = []
+        for article, key in zip(articles, keys):
+            if key in stored:
+                rows.extend(stored[key])
+            else:
+                own = fresh_rows.get(article.doc, [])
+                rows.extend(own)
+                if id(article) not in timed_out:
+                    self._pending.extractions.append((key, _encode_rows(own)))
+        return _frame(rows)
+
+    def _extraction_key(self, article: Article) -> str:
+        """Everything an article's rows depend on: the extractor, the article's content and
+        what reading it gave besides the text."""
+        content = article.content if isinstance(article, _CachedArticle) else (
+            "t:" + _sha256(article.text.encode("utf-8")))
+        published = article.published.isoformat() if article.published else None
+        identity = (self._version, content, article.doc, article.source, published,
+                    bool(article.published_inferred), article.url, article.title,
+                    article.body_start)
+        return _sha256(repr(identity).encode("utf-8"))
+
+    def _load(self, article: _CachedArticle) -> None:
+        """Read the text of an article known by its stat; re-parse it if it changed since."""
+        data = sources._read_bytes(article.path, 1 << 62)
+        text = sources.decode(data)
+        if "b:" + _sha256(data) != article.content:
+            # Changed between its stat and now: read it as it is now.
+            parsed = sources.parse_text_article(article.doc, text, article.path)
+            for name, value in _fields(parsed).items():
+                if name != "doc":
+                    setattr(article, name, value)
+            article.content = "b:" + _sha256(data)
+        article.text = text
+        article.loaded = True
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _read_other(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
+    """A JSONL or HTML file, read as read_batch reads it: only its articles' claims are cached."""
+    if path.lower().endswith(sources.JSONL_SUFFIX):
+        sources._read_jsonl(path, doc, max_bytes, batch)
+    else:
+        sources._read_html_file(path, doc, max_bytes, batch)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _trusted(mtime_ns: int, hashed_ns: int) -> bool:
+    """Whether a file's stat, unchanged since it was hashed, proves its content unchanged.
+
+    A file modified again after it was hashed, within the same tick of the file system's
+    clock, keeps its modification time (and perhaps its size): only a file last modified
+    well before it was hashed can be trusted by its stat (git calls the others racily clean).
+    """
+    margin = RACY_MARGIN_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_MARGIN_NS
+    return mtime_ns + margin < hashed_ns
+
+
+def _real_path(path: str, real_dirs: dict[str, str]) -> tuple[str, os.stat_result | None]:
+    """``os.path.realpath(path)`` and the file's stat, resolving each folder once."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return os.path.realpath(path), None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = os.stat(path)
+        except OSError:
+            target = None
+        return os.path.realpath(path), target
+    folder, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.realpath(path), info
+    if folder not in real_dirs:
+        real_dirs[folder] = os.path.realpath(folder or os.curdir)
+    return os.path.join(real_dirs[folder], name), info
+
+
+_META_FIELDS = ("body_start", "source", "url", "title", "published", "published_inferred")
+
+
+def _fields(article: Article) -> dict[str, Any]:
+    return {name: getattr(article, name) for name in (
+        "doc", "text", "body_start", "source", "url", "title", "published",
+        "published_inferred", "path")}
+
+
+def _meta_of(article: Article) -> dict[str, Any]:
+    meta = {name: getattr(article, name) for name in _META_FIELDS}
+    meta["published"] = article.published.isoformat() if article.published else None
+    return meta
+
+
+def _article_from_meta(doc: str, text: str, path: str, meta: dict, *, content: str,
+                       loaded: bool) -> _CachedArticle:
+    published = meta["published"]
+    return _CachedArticle(
+        doc=doc, text=text, body_start=meta["body_start"], source=meta["source"],
+        url=meta["url"], title=meta["title"],
+        published=dt.date.fromisoformat(published) if published else None,
+        published_inferred=meta["published_inferred"], path=path, content=content, loaded=loaded)
+
+
+def _rows_by_doc(frame: pd.DataFrame) -> dict[str, list[list]]:
+    """The rows of a claims table as plain values (dates as ``YYYY-MM-DD``), per ``doc``."""
+    columns = []
+    for name in _COLUMNS:
+        series = frame[name]
+        if name in _DATE_COLUMNS:
+            days = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D").tolist()
+            columns.append([None if day == "NaT" else day for day in days])
+        elif name in _FLOAT_COLUMNS:
+            columns.append([None if v != v else v for v in series.to_numpy(dtype="float64").tolist()])
+        elif name in _STRING_COLUMNS:
+            columns.append([v if isinstance(v, str) else None for v in series.tolist()])
+        else:
+            columns.append(series.tolist())
+    out: dict[str, list[list]] = {}
+    doc_at = _COLUMNS.index("doc")
+    for row in zip(*columns):
+        out.setdefault(row[doc_at], []).append(list(row))
+    return out
+
+
+def _encode_rows(rows: list[list]) -> bytes:
+    return zlib.compress(json.dumps([list(_COLUMNS), rows], ensure_ascii=False,
+                                    allow_nan=True).encode("utf-8"), 6)
+
+
+def _decode_rows(blob: bytes) -> list[list]:
+    columns, rows = json.loads(zlib.decompress(blob))
+    if tuple(columns) != _COLUMNS:  # written by a figcheck with other columns: a version guard
+        raise ValueError("stored rows have other columns")
+    return rows
+
+
+def _frame(rows: list[list]) -> pd.DataFrame:
+    """The claims table of stored rows, with the dtypes :func:`figcheck.schema.from_records`
+    gives (dates come as ``YYYY-MM-DD`` text, read by numpy in one pass)."""
+    columns = list(zip(*rows)) if rows else [()] * len(_COLUMNS)
+    data = {}
+    for column, values in zip(schema.CLAIMS, columns):
+        if column.dtype == "string":
+            data[column.name] = pd.array(list(values), dtype="string")
+        elif column.dtype == schema.DATE:
+            data[column.name] = np.array(values, dtype="datetime64[D]").astype(schema.DATE)
+        else:  # float64 (None is NaN), bool, int64
+            data[column.name] = np.array(values, dtype=column.dtype)
+    return pd.DataFrame(data, columns=list(_COLUMNS))
