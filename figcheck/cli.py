@@ -5,7 +5,8 @@ Each command is one ``_add_<name>_command`` function that declares its arguments
 This is the only module that prints.
 
 Exit codes: 0 done; 1 the output could not be written; 2 bad usage, or no article at all
-could be read.
+could be read. ``figcheck check`` gives 1 a meaning of its own: new discrepancies (and 2
+when its output cannot be written).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import sys
 from typing import Callable, Sequence
 
 import figcheck
-from figcheck import config, io
+from figcheck import cache, check, config, formats, io
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,12 +136,178 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 # --- check, baseline -------------------------------------------------------------------------
-# To come: each an _add_<name>_command function like the ones above, listed in _COMMANDS.
+
+def _add_check_command(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "check", help="fail when the articles under PATHS hold a discrepancy the baseline "
+                      "does not acknowledge",
+        description="Find the discrepancies of the articles under PATHS (as figcheck report "
+                    "does) and compare them with the baseline file. Exit 0 when every one is "
+                    "acknowledged there, 1 when there are new ones, 2 when the check could "
+                    "not be done (no article could be read, a bad baseline or settings file, "
+                    "an output that cannot be written). Articles already read are taken from "
+                    "the extraction cache.")
+    command.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                         help="article files or folders (default: the current folder); give "
+                              "the same ones as to figcheck baseline")
+    command.add_argument("--baseline", metavar="FILE",
+                         help=f"the baseline of acknowledged discrepancies (default: "
+                              f"{check.DEFAULT_BASELINE}; when that file does not exist, every "
+                              f"discrepancy is new)")
+    command.add_argument("--update-baseline", action="store_true",
+                         help="rewrite the baseline without its stale entries (those that "
+                              "match no discrepancy any more); new ones are not added")
+    command.add_argument("--format", choices=formats.FORMATS, default="text",
+                         help="text: a line per new discrepancy (default); json; github: "
+                              "workflow annotations at the newer claim, and the summary "
+                              "appended to $GITHUB_STEP_SUMMARY when it is set; sarif: SARIF "
+                              "2.1.0 for code scanning")
+    command.add_argument("-o", "--output", metavar="FILE",
+                         help="write the report to FILE instead of standard output")
+    command.add_argument("--exit-zero", action="store_true",
+                         help="exit 0 even when there are new discrepancies (they are "
+                              "reported as warnings)")
+    _add_check_options(command)
+    command.set_defaults(run=_run_check, parser=command)
+
+
+def _add_baseline_command(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "baseline", help="acknowledge every discrepancy of the articles under PATHS",
+        description="Write the baseline file: every discrepancy the articles under PATHS hold "
+                    "now, keyed by the claims' content (quantity, documents, figures as "
+                    "written, claimants, outlets), so that figcheck check passes until a new "
+                    "one appears. Reasons already in the file are kept; entries that no "
+                    "longer match are dropped. Commit the file.")
+    command.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                         help="article files or folders (default: the current folder)")
+    command.add_argument("--baseline", metavar="FILE", default=check.DEFAULT_BASELINE,
+                         help=f"the file to write (default: {check.DEFAULT_BASELINE})")
+    command.add_argument("--reason", metavar="TEXT",
+                         help="the reason given to the discrepancies not yet in the file")
+    _add_check_options(command)
+    command.set_defaults(run=_run_baseline, parser=command)
+
+
+def _add_check_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", metavar="FILE",
+                         help="settings file (figcheck.toml or pyproject.toml) instead of the "
+                              "one found from the current folder")
+    caching = command.add_mutually_exclusive_group()
+    caching.add_argument("--cache", metavar="FILE", default=cache.DEFAULT_PATH,
+                         help=f"the extraction cache, an SQLite file (default: "
+                              f"{cache.DEFAULT_PATH}); made when missing, rebuilt when the "
+                              f"rules or figcheck change")
+    caching.add_argument("--no-cache", action="store_true",
+                         help="read and extract every article, without the cache")
+    _add_input_options(command)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        baseline = check.read_baseline(args.baseline or check.DEFAULT_BASELINE,
+                                       missing_ok=args.baseline is None)
+    except check.BaselineError as exc:
+        _error(str(exc))
+        return 2
+    extraction = _extract_with_cache(args, settings)
+    if not _report_skipped(extraction.claims, args.paths):
+        return 2
+    frame = extraction.claims
+    found = check.findings(frame, figcheck.discrepancies(frame, config=settings), extraction.paths)
+    outcome = check.compare(found, baseline, articles=frame.attrs.get("articles", 0),
+                            claims=len(frame), skipped=frame.attrs.get("skipped", []))
+    level = "warning" if args.exit_zero else "error"
+    rendered = {"text": formats.text, "json": formats.json_document,
+                "github": lambda o: formats.github(o, level=level),
+                "sarif": lambda o: formats.sarif(o, level=level)}[args.format](outcome)
+    try:
+        if args.output is None:
+            _print_bytes(rendered.encode("utf-8"))
+        else:
+            io.write_file(args.output, rendered.encode("utf-8"))
+        if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+            _append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], outcome)
+        if args.update_baseline and outcome.stale:
+            check.write_baseline(check.prune(baseline, outcome.stale), baseline.path)
+            _error(f"{_count(len(outcome.stale), 'stale entry', 'stale entries')} pruned "
+                   f"from {baseline.path}")
+    except OSError as exc:
+        _error(f"cannot write: {exc}")
+        return 2
+    if args.output is not None:
+        _error(formats.summary(outcome) + f"; report written to {args.output}")
+    return 1 if outcome.failed and not args.exit_zero else 0
+
+
+def _run_baseline(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        previous = check.read_baseline(args.baseline, missing_ok=True)
+    except check.BaselineError as exc:
+        _error(str(exc))
+        return 2
+    extraction = _extract_with_cache(args, settings)
+    if not _report_skipped(extraction.claims, args.paths):
+        return 2
+    frame = extraction.claims
+    found = check.findings(frame, figcheck.discrepancies(frame, config=settings), extraction.paths)
+    baseline = check.make_baseline(found, previous, reason=args.reason, path=args.baseline)
+    try:
+        check.write_baseline(baseline, args.baseline)
+    except OSError as exc:
+        _error(f"cannot write {args.baseline}: {exc}")
+        return 1
+    before = previous.by_key()
+    added = sum(1 for e in baseline.entries if e.key not in before)
+    dropped = len(set(before) - {e.key for e in baseline.entries})
+    _error(f"{args.baseline}: {_count(len(baseline.entries), 'discrepancy', 'discrepancies')} "
+           f"acknowledged ({added:,} added, {len(baseline.entries) - added:,} kept, "
+           f"{dropped:,} no longer found and dropped)")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> config.Config:
+    try:
+        return config.read(args.config) if args.config else config.load()
+    except config.ConfigError as exc:
+        args.parser.error(str(exc))
+
+
+def _extract_with_cache(args: argparse.Namespace, settings: config.Config):
+    store = None if args.no_cache else cache.Cache(args.cache)
+    try:
+        extraction = figcheck.api.extract_batch(args.paths, max_bytes=args.max_bytes,
+                                                rule_dirs=args.rules, config=settings,
+                                                cache=store)
+    finally:
+        if store is not None:
+            store.close()
+    if store is not None:
+        _error(store.warning or f"{store.stats.describe()} ({store.path})")
+    return extraction
+
+
+def _append_step_summary(path: str, outcome) -> None:
+    try:
+        used = os.path.getsize(path)
+    except OSError:
+        used = 0
+    text = formats.markdown(outcome, limit=max(formats.STEP_SUMMARY_LIMIT - used, 0))
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_claims_command,
     _add_report_command,
+    _add_check_command,
+    _add_baseline_command,
 )
 
 
