@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
             rule_dirs: Iterable[str] = (), config: Config | None = None,
-            quantities: bool = True, cache: "Cache | str | os.PathLike | None" = None) -> pd.DataFrame:
+            quantities: bool = True, cache: "Cache | str | os.PathLike | None" = None,
+            keep_text: str | os.PathLike | None = None) -> pd.DataFrame:
     """The claims table of every article under ``paths`` (files or folders).
 
     Rows come in the order of the articles' ``doc`` names, whatever the order of ``paths``.
@@ -36,9 +37,14 @@ def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
     ``cache`` (a path, or an open :class:`figcheck.cache.Cache`) keeps what was read and
     extracted, so that articles already seen are not read or extracted again; the table is
     the same with or without it.
+
+    An article whose text makes a rule run past its time limit, or makes the extractor
+    fail, is left out and listed in ``attrs["skipped"]`` with the reason. ``keep_text`` is
+    a folder to write each article's text into, the text its claims' offsets refer to (for
+    an HTML page, the text taken from it); ``attrs["texts"]`` maps each ``doc`` to its file.
     """
     return extract_batch(paths, max_bytes=max_bytes, rule_dirs=rule_dirs, config=config,
-                         quantities=quantities, cache=cache).claims
+                         quantities=quantities, cache=cache, keep_text=keep_text).claims
 
 
 @dataclass
@@ -57,7 +63,8 @@ class Extraction:
 def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
                   rule_dirs: Iterable[str] = (), config: Config | None = None,
                   quantities: bool = True,
-                  cache: "Cache | str | os.PathLike | None" = None) -> Extraction:
+                  cache: "Cache | str | os.PathLike | None" = None,
+                  keep_text: str | os.PathLike | None = None) -> Extraction:
     """:func:`extract`, with the file of each article (for pointing at a claim's line)."""
     from figcheck.cache import Cache
 
@@ -74,25 +81,63 @@ def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
             batch = sources.read_batch(list(paths), **kwargs)
         dates.fill_missing_dates(batch.articles)
         articles = sorted(batch.articles, key=lambda a: a.doc)
-        timed_out: list[str] = []
-
-        def on_error(article, exc):
-            timed_out.append(f"{article.path or article.doc}: {exc}")
-
-        if store is not None:
-            frame = store.extract_articles(articles, rule_dirs=rule_dirs, on_error=on_error)
-        else:
-            frame = claims.extract_articles(articles, rule_dirs=rule_dirs, on_error=on_error)
+        extract_articles = store.extract_articles if store is not None else claims.extract_articles
+        frame, timed_out = _extract_each(extract_articles, articles, rule_dirs)
+        if keep_text is not None:
+            texts = sources.write_texts(articles, keep_text)
     finally:
         if store is not None and store is not cache:
             store.close()
     attrs = {"skipped": [str(s) for s in batch.skipped] + timed_out,
              "articles": len(batch.articles) - len(timed_out)}
+    if keep_text is not None:
+        attrs["texts"] = texts
     if quantities:
         frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
     frame.attrs.update(attrs)
     return Extraction(claims=frame, paths={a.doc: a.path for a in articles if a.path},
                       cache=store)
+
+
+def _extract_each(extract_articles, articles: list[Article],
+                  rule_dirs: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
+    """The claims of ``articles``, and ``"where: reason"`` for each article left out.
+
+    The batch is extracted in one call. Only when the extractor fails on some article with
+    an error other than a timeout is it extracted again one article at a time, to leave
+    out that article alone and go on with the others.
+    """
+    failed: list[str] = []
+
+    def timed_out(article: Article, exc: Exception) -> None:
+        # The message starts with the doc, which _where already names.
+        reason = str(exc).removeprefix(f"{article.doc}: ")
+        failed.append(f"{_where(article)}: {reason}")
+
+    try:
+        return extract_articles(articles, rule_dirs=rule_dirs, on_error=timed_out), failed
+    except Exception:  # noqa: BLE001  (a bug on one article must not lose the batch)
+        failed.clear()
+    frames = []
+    for article in articles:
+        try:
+            frames.append(extract_articles([article], rule_dirs=rule_dirs, on_error=timed_out))
+        except Exception as exc:  # noqa: BLE001
+            failed.append(f"{_where(article)}: the extractor failed on this text "
+                          f"({type(exc).__name__}: {str(exc)[:120]}); please report it")
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return extract_articles([], rule_dirs=rule_dirs), failed
+    return pd.concat(frames, ignore_index=True), failed
+
+
+def _where(article: Article) -> str:
+    """The file of an article, with the article's doc when the file holds several (JSONL)."""
+    if article.path is None:
+        return article.doc
+    if article.doc.rpartition("/")[2] == os.path.basename(article.path):
+        return article.path
+    return f"{article.path} ({article.doc})"
 
 
 def extract_text(text: str, published: str | dt.date | None = None, *, doc: str = "text",

@@ -56,7 +56,15 @@ def _add_claims_command(commands: argparse._SubParsersAction) -> None:
                          help="write the table to FILE (" + ", ".join(io.FORMATS)
                               + "); default: CSV on standard output")
     _add_input_options(command)
+    _add_keep_text_option(command)
     command.set_defaults(run=_run_claims, parser=command)
+
+
+def _add_keep_text_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--keep-text", metavar="DIR", default=None,
+                         help="write the text of every article into DIR (DOC.txt): the text "
+                              "the claims' offsets refer to, for an HTML page the text taken "
+                              "from it")
 
 
 def _add_input_options(command: argparse.ArgumentParser) -> None:
@@ -73,7 +81,8 @@ def _run_claims(args: argparse.Namespace) -> int:
             io.table_format(args.output)
         except ValueError as exc:
             args.parser.error(str(exc))
-    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules)
+    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules,
+                             keep_text=args.keep_text)
     if not _report_skipped(frame, args.paths):
         return 2
     if args.output is None:
@@ -108,6 +117,7 @@ def _add_report_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--no-charts", action="store_true",
                          help="do not draw timeline charts even when matplotlib is installed")
     _add_input_options(command)
+    _add_keep_text_option(command)
     command.set_defaults(run=_run_report, parser=command)
 
 
@@ -119,7 +129,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.no_charts:
         settings = dataclasses.replace(settings, charts=False)
     frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules,
-                             config=settings)
+                             config=settings, keep_text=args.keep_text)
     if not _report_skipped(frame, args.paths):
         return 2
     try:

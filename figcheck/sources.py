@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePath
@@ -336,8 +337,12 @@ def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[
 
     written: dict[str, str] = {}
     for article in articles:
+        text = article.text
+        if not text and article.path:
+            # An article a cache knew by its file's stat alone: its text is the file's.
+            text = decode(_read_bytes(article.path, os.stat(article.path).st_size))
         path = os.path.join(os.fspath(folder), *kept_text_name(article.doc).split("/"))
-        io.write_file(path, article.text.encode("utf-8"))
+        io.write_file(path, text.encode("utf-8"))
         written[article.doc] = path
     return written
 
@@ -581,7 +586,8 @@ def _complete(article: Article, stated_source: str | None) -> None:
             article.published = dates.infer_published(body)
             article.published_inferred = article.published is not None
     except TimeoutError:
-        raise UnreadableError("text too slow to scan (a pattern timed out)") from None
+        raise UnreadableError(f"too slow to read: looking for its outlet or date took more than "
+                              f"{rules.REGEX_TIMEOUT_SECONDS:g} s ({len(body):,} characters)") from None
 
 
 def _read_bytes(path: str, max_bytes: int) -> bytes:
@@ -699,10 +705,18 @@ def _outlet_spellings() -> dict[str, str]:
 
 
 def _outlet_cues(text: str) -> list[tuple[str, int, int, str]]:
-    """(rule id, rank, offset, outlet) of the first match of every cue rule in ``text``."""
+    """(rule id, rank, offset, outlet) of the first match of every cue rule in ``text``.
+
+    All the cues together get the time one pattern may take (``REGEX_TIMEOUT_SECONDS``),
+    so that the outlet costs an article no more than that; past it, ``TimeoutError``.
+    """
     cues = []
+    deadline = time.monotonic() + rules.REGEX_TIMEOUT_SECONDS
     for cue in _outlet_cue_rules():
-        match = cue.pattern.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("regex timed out")
+        match = cue.pattern.search(text, timeout=left)
         if match and match["outlet"].strip():
             cues.append((cue.rule_id, cue.rank, match.start(), match["outlet"]))
     return cues

@@ -4,7 +4,9 @@
   encoding: the good claims are all there, each bad file is named with its reason on
   standard error and in the report, and the exit code is 2 only when nothing was read;
 - HTML pages (the ``html`` extra), and the message that names the extra without it;
+- ``--keep-text``: the text the offsets of every claim refer to;
 - figures written with non-breaking and thin spaces, Unicode dashes and curly quotes;
+- an article that makes the extractor time out or fail is reported and left out;
 - markup in article text, file names and JSONL ids cannot change the report's structure;
 - writes are atomic: a writer killed midway leaves the old file.
 """
@@ -226,6 +228,56 @@ def test_without_trafilatura_every_page_names_the_extra(tmp_path, monkeypatch):
     assert not sources.html_available()
 
 
+@needs_trafilatura
+def test_offsets_of_an_html_page_point_into_the_kept_text(tmp_path, capsys):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name in ("page.html", "batch.jsonl", "plain.txt"):
+        (folder / name).write_bytes(GOOD[name][0])
+    kept = tmp_path / "kept"
+    out = tmp_path / "claims.csv"
+    assert cli.main(["claims", str(folder), "-o", str(out), "--keep-text", str(kept)]) == 0
+    table = io.read_table(out)
+    assert set(table["doc"]) == {"page.html", "wire-1", "batch.jsonl#2", "batch.jsonl#4", "plain.txt"}
+    files = {p.relative_to(kept).as_posix() for p in kept.rglob("*") if p.is_file()}
+    assert files == {"page.html.txt", "wire-1.txt", "batch.jsonl#2.txt", "batch.jsonl#4.txt",
+                     "plain.txt"}
+    for row in table.itertuples():
+        text = (kept / sources.kept_text_name(row.doc)).read_bytes().decode("utf-8")
+        assert text[row.start:row.end] == row.text
+    assert (kept / "plain.txt").read_bytes() == GOOD["plain.txt"][0]
+    # The kept page is a .txt article that gives the same claims at the same offsets.
+    again = figcheck.extract(str(kept / "page.html.txt"))
+    page = table[table["doc"] == "page.html"]
+    assert list(again["text"]) == list(page["text"])
+    assert list(again["start"]) == list(page["start"])
+    assert list(again["published"]) == list(page["published"])
+
+
+def test_kept_texts_are_whole_also_for_articles_a_cache_knows(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "plain.txt").write_bytes(GOOD["plain.txt"][0])
+    os.utime(folder / "plain.txt", (1_577_836_800, 1_577_836_800))  # old: its stat is trusted
+    cache = tmp_path / "cache.sqlite"
+    for run in ("first", "second"):
+        kept = tmp_path / f"kept-{run}"
+        frame = figcheck.extract(str(folder), cache=str(cache), keep_text=str(kept))
+        assert (kept / "plain.txt").read_bytes() == GOOD["plain.txt"][0], run
+        assert frame.attrs["texts"] == {"plain.txt": str(kept / "plain.txt")}
+
+
+def test_kept_text_names_stay_inside_the_folder(tmp_path):
+    articles = [sources.Article(doc=doc, text=f"{doc} said 5 people left.\n")
+                for doc in ("../../escape", "/abs/path", "a|b<c>", "", ".hidden", "x/../y")]
+    written = sources.write_texts(articles, tmp_path / "kept")
+    assert len(set(written.values())) == len(articles)
+    root = (tmp_path / "kept").resolve()
+    for doc, path in written.items():
+        assert Path(path).resolve().is_relative_to(root), (doc, path)
+        assert Path(path).read_text(encoding="utf-8") == f"{doc} said 5 people left.\n"
+
+
 # --- figures in Unicode typography -------------------------------------------------------------
 
 @pytest.mark.parametrize("written, value, low, high", [
@@ -255,6 +307,49 @@ def test_curly_quotes_and_non_breaking_spaces_around_a_figure():
     assert list(frame["text"]) == ["About\u00a011,000\u00a0troops"]
     assert frame.loc[0, "attributed_to"] == "Zelensky"
     assert frame.loc[0, "start"] == 1
+
+
+# --- articles the extractor cannot read ---------------------------------------------------------
+
+@pytest.fixture
+def fragile_engine(monkeypatch):
+    """An engine that times out on articles containing TIMEOUT and fails on ones with CRASH."""
+    real_extract = claims.Engine.extract
+
+    def extract(self, article, debug=None):
+        if "TIMEOUT" in article.text:
+            raise claims.ArticleTimeout(f"{article.doc}: a rule took too long on this text")
+        if "CRASH" in article.text:
+            raise ValueError("could not convert string to float")
+        return real_extract(self, article, debug)
+
+    monkeypatch.setattr(claims.Engine, "extract", extract)
+
+
+def test_an_article_that_times_out_or_fails_is_reported_and_left_out(tmp_path, fragile_engine, capsys):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Officials said 400 people left.\n", encoding="utf-8")
+    (folder / "slow.txt").write_text("TIMEOUT 1,1,1,1\n", encoding="utf-8")
+    (folder / "b.jsonl").write_text(json.dumps({"id": "bad", "text": "CRASH 5 people"}) + "\n"
+                                    + json.dumps({"text": "Police said 30 people left."}) + "\n",
+                                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["report", str(folder), "-o", str(out), "--no-charts"]) == 0
+    err = capsys.readouterr().err
+    assert (f"figcheck: skipped {folder / 'slow.txt'}: a rule took too long on this text\n") in err
+    assert (f"figcheck: skipped {folder / 'b.jsonl'} (bad): the extractor failed on this text "
+            "(ValueError: could not convert string to float); please report it\n") in err
+    table = io.read_table(out / "claims.csv")
+    assert set(table["text"]) == {"400 people", "30 people"}
+    markdown = (out / "discrepancies.md").read_text(encoding="utf-8")
+    assert "2 articles" in markdown and "2 files skipped" in markdown
+
+
+def test_exit_2_when_every_article_times_out(tmp_path, fragile_engine, capsys):
+    (tmp_path / "slow.txt").write_text("TIMEOUT\n", encoding="utf-8")
+    assert cli.main(["claims", str(tmp_path)]) == 2
+    assert "a rule took too long on this text" in capsys.readouterr().err
 
 
 # --- the report's structure -----------------------------------------------------------------------
