@@ -168,8 +168,8 @@ def decode(data: bytes) -> str:
     """Bytes of a text file to text, or :class:`UnreadableError` saying why they are not text.
 
     A byte-order mark selects UTF-8, UTF-16 or UTF-32 and is not part of the text (so that
-    offsets count from the first character after it); without one, UTF-8 is tried, then
-    Windows-1252.
+    offsets count from the first character after it); without one, UTF-16 when the NUL
+    bytes fall as in UTF-16 text, else UTF-8, then Windows-1252.
 
     >>> decode(b"\\xef\\xbb\\xbfcaf\\xc3\\xa9")
     'café'
@@ -187,7 +187,16 @@ def decode(data: bytes) -> str:
                 raise UnreadableError("binary file (contains NUL characters)")
             return text
     if b"\x00" in data:
-        raise UnreadableError("binary file (contains NUL bytes)")
+        encoding = _utf16_without_mark(data)
+        if encoding is None:
+            raise UnreadableError("binary file (contains NUL bytes)")
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise UnreadableError("binary file (contains NUL bytes)") from None
+        if "\x00" in text or _CONTROL_CHARACTER.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS):
+            raise UnreadableError("binary file (contains NUL bytes)")
+        return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -199,6 +208,21 @@ def decode(data: bytes) -> str:
     if _CONTROL_CHARACTER.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS):
         raise UnreadableError("binary file (not UTF-8, and has control characters)")
     return text
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when ``data`` looks like UTF-16 text saved without a
+    byte-order mark: an even length, NUL bytes only on one side of each pair, and on that
+    side in most pairs (the high bytes of Latin text)."""
+    head = data[:_BINARY_SNIFF_BYTES]
+    if len(data) % 2 or len(head) < 2:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if not even.count(0) and odd.count(0) * 2 >= len(odd):
+        return "utf-16-le"
+    if not odd.count(0) and even.count(0) * 2 >= len(even):
+        return "utf-16-be"
+    return None
 
 
 def parse_text_article(doc: str, text: str, path: str | None = None) -> Article:

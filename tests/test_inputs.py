@@ -55,6 +55,8 @@ GOOD = {
                     {"2,600 soldiers"}),
     "utf16be.txt": ("\ufeffThe ministry said 1,500 soldiers had left.\n".encode("utf-16-be"),
                     {"1,500 soldiers"}),
+    "utf16nobom.txt": ("The ministry said 700 soldiers had left.\n".encode("utf-16-le"),
+                       {"700 soldiers"}),
     # Windows-1252: curly quotes (0x93 0x94), a non-breaking space inside the figure (0xA0)
     # and an en dash in a range (0x96).
     "cp1252.txt": (b"\x93Nearly 11\xa0000 soldiers are here,\x94 the minister said. "
@@ -140,7 +142,7 @@ def test_a_batch_with_every_broken_kind_keeps_all_good_claims(batch):
     assert set(skipped) == set(expected), skipped
     for name, words in expected.items():
         assert words in skipped[name], (name, skipped[name])
-    assert frame.attrs["articles"] == 10  # 7 files and 3 JSONL lines
+    assert frame.attrs["articles"] == 11  # 8 files and 3 JSONL lines
 
 
 @pytest.mark.parametrize("command", ["claims", "report"])
@@ -182,6 +184,15 @@ def test_the_commands_exit_2_only_when_nothing_could_be_read(tmp_path, capsys, l
     # One readable article, even without a single figure, is enough.
     (folder / "calm.txt").write_text("Nothing happened today.\n", encoding="utf-8")
     assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]) == 0
+
+
+@pytest.mark.parametrize("encoding, prefix", [
+    ("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE),
+    ("utf-16-be", codecs.BOM_UTF16_BE), ("utf-16-le", b""), ("utf-16-be", b""), ("cp1252", b""),
+])
+def test_every_encoding_a_newsroom_saves_in(encoding, prefix):
+    text = "\u201cNearly 11\u00a0000 soldiers,\u201d caf\u00e9 owners said \u2013 \u20ac5 each.\r\n"
+    assert sources.decode(prefix + text.encode(encoding)) == text
 
 
 # --- HTML ------------------------------------------------------------------------------------
