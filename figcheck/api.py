@@ -84,7 +84,11 @@ def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
         extract_articles = store.extract_articles if store is not None else claims.extract_articles
         frame, timed_out = _extract_each(extract_articles, articles, rule_dirs)
         if keep_text is not None:
+            if store is not None:
+                store.load_texts(articles)
             texts = sources.write_texts(articles, keep_text)
+        if quantities and store is not None:
+            frame = store.assign_quantities(frame, articles, config=config, rule_dirs=rule_dirs)
     finally:
         if store is not None and store is not cache:
             store.close()
@@ -92,7 +96,7 @@ def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
              "articles": len(batch.articles) - len(timed_out)}
     if keep_text is not None:
         attrs["texts"] = texts
-    if quantities:
+    if quantities and store is None:
         frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
     frame.attrs.update(attrs)
     return Extraction(claims=frame, paths={a.doc: a.path for a in articles if a.path},

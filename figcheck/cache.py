@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import os
 import sqlite3
@@ -58,13 +59,14 @@ import pandas as pd
 import figcheck
 from figcheck import claims, rules, schema, sources
 from figcheck.article import Article, Batch
+from figcheck.config import Config
 
 #: Where the command line keeps its cache, relative to the current folder.
 DEFAULT_PATH = os.path.join(".figcheck", "cache.sqlite")
 #: How long a run waits for another run that is writing to the same cache.
 BUSY_TIMEOUT_SECONDS = 30.0
 #: The layout of the tables; a file of another layout is emptied and laid out again.
-LAYOUT = "1"
+LAYOUT = "2"
 #: A file modified less than this long before it was hashed may have been modified again
 #: within the same tick of the file system's clock: its stat does not prove its content.
 #: File systems with whole-second times (FAT, HFS+, some network shares) get 2 seconds.
@@ -133,6 +135,7 @@ class _Pending:
     files: list[tuple] = field(default_factory=list)
     articles: list[tuple] = field(default_factory=list)
     extractions: list[tuple] = field(default_factory=list)
+    quantities: list[tuple] = field(default_factory=list)
 
 
 class Cache:
@@ -149,6 +152,7 @@ class Cache:
         self._pending = _Pending()
         self._started_ns = time.time_ns()
         self._version: str | None = None
+        self._keys: dict[str, str] = {}  # doc → extraction key, of the articles extracted
         self._db: sqlite3.Connection | None = None
         try:
             self._db = self._open()
@@ -183,7 +187,7 @@ class Cache:
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE name = 'layout'").fetchone()
             if row is None or row[0] != LAYOUT:
-                for table in ("files", "articles", "extractions"):
+                for table in ("files", "articles", "extractions", "quantities"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM meta")
             db.execute("""CREATE TABLE IF NOT EXISTS files (
@@ -191,10 +195,14 @@ class Cache:
                 ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, hashed_ns INTEGER NOT NULL,
                 content TEXT NOT NULL) WITHOUT ROWID""")
             db.execute("""CREATE TABLE IF NOT EXISTS articles (
-                version TEXT NOT NULL, content TEXT NOT NULL, meta TEXT NOT NULL,
+                version TEXT NOT NULL, content TEXT NOT NULL, body_start INTEGER NOT NULL,
+                source TEXT, url TEXT, title TEXT, published TEXT,
+                published_inferred INTEGER NOT NULL,
                 PRIMARY KEY (version, content)) WITHOUT ROWID""")
             db.execute("""CREATE TABLE IF NOT EXISTS extractions (
                 key TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID""")
+            db.execute("""CREATE TABLE IF NOT EXISTS quantities (
+                key TEXT PRIMARY KEY, keys BLOB NOT NULL) WITHOUT ROWID""")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('layout', ?)", (LAYOUT,))
             db.execute("COMMIT")
         except BaseException:
@@ -257,6 +265,7 @@ class Cache:
             try:
                 self._db.execute("DELETE FROM articles WHERE version != ?", (current,))
                 self._db.execute("DELETE FROM extractions")
+                self._db.execute("DELETE FROM quantities")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (current,))
                 self._db.execute("COMMIT")
             except BaseException:
@@ -268,17 +277,20 @@ class Cache:
     def flush(self) -> None:
         """Write the entries this run made, in one transaction."""
         pending, self._pending = self._pending, _Pending()
-        if self._db is None or not (pending.files or pending.articles or pending.extractions):
+        if self._db is None or not (pending.files or pending.articles or pending.extractions
+                                    or pending.quantities):
             return
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                                      pending.files)
-                self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)",
+                self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                      pending.articles)
                 self._db.executemany("INSERT OR REPLACE INTO extractions VALUES (?, ?)",
                                      pending.extractions)
+                self._db.executemany("INSERT OR REPLACE INTO quantities VALUES (?, ?)",
+                                     pending.quantities)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -316,7 +328,9 @@ class Cache:
             files.append((path, doc, real, info))
         known = self._known_files([real for path, _doc, real, _info in files
                                    if path.lower().endswith(sources.TEXT_SUFFIXES)])
-        metas = self._metas(sorted({content for _stamp, content in known.values()}))
+        # The metadata of every content known, read or not: a file read again because its stat
+        # proves nothing (racily clean, a fresh clone) is then not parsed again.
+        metas = self._metas(sorted({content for _stamp, content, _trusted in known.values()}))
         for path, doc, real, info in files:
             if not path.lower().endswith(sources.TEXT_SUFFIXES):
                 first = len(batch.articles)
@@ -327,7 +341,7 @@ class Cache:
                         **_fields(article), content="t:" + _sha256(article.text.encode("utf-8")))
                 continue
             entry = known.get(real)
-            if (entry is not None and info is not None and stat.S_ISREG(info.st_mode)
+            if (entry is not None and entry[2] and info is not None and stat.S_ISREG(info.st_mode)
                     and info.st_size <= max_bytes and entry[0] == _stamp(info)):
                 meta = metas.get(entry[1])
                 if meta is not None and meta["published"] is not None:
@@ -339,19 +353,17 @@ class Cache:
         sources._make_docs_unique(batch.articles)
         return batch
 
-    def _known_files(self, reals: list[str]) -> dict[str, tuple[tuple, str]]:
-        """Per real path whose stat can be trusted: (its stamp, its content id)."""
-        known = {}
-        for path, size, mtime_ns, ctime_ns, inode, hashed_ns, content in self._select(
-                "SELECT * FROM files WHERE path IN ({marks})", reals):
-            if _trusted(mtime_ns, hashed_ns):
-                known[path] = ((size, mtime_ns, ctime_ns, inode), content)
-        return known
+    def _known_files(self, reals: list[str]) -> dict[str, tuple[tuple, str, bool]]:
+        """Per real path in the cache: (its stamp, its content id, whether a matching stamp
+        proves the content, see :func:`_trusted`)."""
+        return {path: ((size, mtime_ns, ctime_ns, inode), content, _trusted(mtime_ns, hashed_ns))
+                for path, size, mtime_ns, ctime_ns, inode, hashed_ns, content in self._select(
+                    "SELECT * FROM files WHERE path IN ({marks})", reals)}
 
     def _metas(self, contents: list[str]) -> dict[str, dict]:
-        rows = self._select("SELECT content, meta FROM articles WHERE version = ? "
-                            "AND content IN ({marks})", contents, self._version)
-        return {content: json.loads(meta) for content, meta in rows}
+        rows = self._select(f"SELECT content, {', '.join(_META_FIELDS)} FROM articles "
+                            "WHERE version = ? AND content IN ({marks})", contents, self._version)
+        return {row[0]: {name: value for name, value in zip(_META_FIELDS, row[1:])} for row in rows}
 
     def _read_text_file(self, path: str, doc: str, real: str, max_bytes: int, batch: Batch,
                         metas: dict[str, dict]) -> None:
@@ -369,6 +381,8 @@ class Cache:
             sources._read_text_file(path, doc, max_bytes, batch)
             return
         content = "b:" + _sha256(data)
+        if content not in metas:  # a content known under another path (a copy, a rename)?
+            metas.update(self._metas([content]))
         meta = metas.get(content)
         if meta is None:
             self.stats.files_parsed += 1
@@ -379,7 +393,8 @@ class Cache:
                 return
             meta = _meta_of(parsed)
             metas[content] = meta
-            self._pending.articles.append((self._version, content, json.dumps(meta, sort_keys=True)))
+            self._pending.articles.append((self._version, content,
+                                           *(meta[name] for name in _META_FIELDS)))
         if self._stat_matches(path, info):
             self._pending.files.append((real, *_stamp(info), self._started_ns, content))
         batch.articles.append(_article_from_meta(doc, text, path, meta, content=content, loaded=True))
@@ -403,11 +418,12 @@ class Cache:
             self.use_version(version(rule_dirs))
         articles = list(articles)
         keys = [self._extraction_key(article) for article in articles]
-        stored: dict[str, list[list]] = {}
+        self._keys.update((article.doc, key) for article, key in zip(articles, keys))
+        stored: dict[str, Block] = {}
         for key, blob in self._select("SELECT key, rows FROM extractions WHERE key IN ({marks})",
                                       sorted(set(keys))):
             try:
-                stored[key] = _decode_rows(blob)
+                stored[key] = _decode_block(blob)
             except (ValueError, TypeError, zlib.error):
                 pass  # not what this version writes: extracted again, and overwritten
         missing = [article for article, key in zip(articles, keys) if key not in stored]
@@ -422,22 +438,92 @@ class Cache:
                 raise exc
             on_error(article, exc)
 
-        fresh_rows: dict[str, list[list]] = {}
+        fresh: dict[str, Block] = {}
         if missing:  # (building the engine alone takes half a second)
-            fresh = claims.extract_articles(missing, rule_dirs=rule_dirs, on_error=failed)
-            fresh_rows = _rows_by_doc(fresh)
+            fresh = _blocks_by_doc(claims.extract_articles(missing, rule_dirs=rule_dirs,
+                                                           on_error=failed))
         self.stats.articles_extracted += len(missing)
         self.stats.articles_from_cache += len(articles) - len(missing)
-        rows: list[list] = []
+        blocks: list[Block] = []
         for article, key in zip(articles, keys):
             if key in stored:
-                rows.extend(stored[key])
+                blocks.append(stored[key])
             else:
-                own = fresh_rows.get(article.doc, [])
-                rows.extend(own)
+                block = fresh.get(article.doc, _EMPTY_BLOCK)
+                blocks.append(block)
                 if id(article) not in timed_out:
-                    self._pending.extractions.append((key, _encode_rows(own)))
-        return _frame(rows)
+                    self._pending.extractions.append((key, _encode_block(block)))
+        return _frame(blocks)
+
+    def assign_quantities(self, frame: pd.DataFrame, articles: Sequence[Article], *,
+                          config: Config | None = None,
+                          rule_dirs: Iterable[str] = ()) -> pd.DataFrame:
+        """What :func:`figcheck.quantities.assign` gives for ``frame`` (the claims of
+        ``articles``), the keys of each article taken from the cache when stored.
+
+        A claim's key depends on its own article's claims only (``quantities.py``: the
+        windows on its sentence, the entity carried from its article) and on the settings,
+        so each article's keys are stored under its extraction key and the settings.
+        """
+        quantities = importlib.import_module("figcheck.quantities")  # (figcheck.quantities is a function)
+        rule_dirs = tuple(rule_dirs)
+        settings = repr((config or Config(), rule_dirs))
+        docs = frame["doc"].tolist()
+        rows_of: dict[str, list[int]] = {}
+        for position, doc in enumerate(docs):
+            rows_of.setdefault(doc, []).append(position)
+        by_doc = {article.doc: article for article in articles}
+        store_key = {}
+        for doc in rows_of:
+            extraction = self._keys.get(doc)
+            if extraction is None and doc in by_doc:
+                extraction = self._keys[doc] = self._extraction_key(by_doc[doc])
+            if extraction is not None:
+                store_key[doc] = _sha256((extraction + "\0" + settings).encode("utf-8"))
+        stored = {}
+        for key, blob in self._select("SELECT key, keys FROM quantities WHERE key IN ({marks})",
+                                      sorted(store_key.values())):
+            try:
+                stored[key] = json.loads(zlib.decompress(blob))
+            except (ValueError, zlib.error):
+                pass
+        names: list[str | None] = [None] * len(docs)
+        reasons: list[str | None] = [None] * len(docs)
+        missing = []
+        for doc, positions in rows_of.items():
+            found = stored.get(store_key.get(doc, ""))
+            if not (isinstance(found, list) and len(found) == 2 and len(found[0]) == len(positions)):
+                missing.append(doc)
+                continue
+            for position, name, reason in zip(positions, *found):
+                names[position], reasons[position] = name, reason
+        if missing:
+            wanted = set(missing)
+            part_rows = [position for position, doc in enumerate(docs) if doc in wanted]
+            assigned = quantities.assign(frame.iloc[part_rows].reset_index(drop=True),
+                                         config=config, rule_dirs=rule_dirs)
+            fresh: dict[str, list[list]] = {doc: [[], []] for doc in missing}
+            for position, name, reason in zip(part_rows, assigned["quantity"].tolist(),
+                                              assigned["quantity_reason"].tolist()):
+                name = name if isinstance(name, str) else None
+                reason = reason if isinstance(reason, str) else None
+                names[position], reasons[position] = name, reason
+                fresh[docs[position]][0].append(name)
+                fresh[docs[position]][1].append(reason)
+            for doc, value in fresh.items():
+                if doc in store_key:
+                    self._pending.quantities.append(
+                        (store_key[doc], zlib.compress(json.dumps(value).encode("utf-8"), 6)))
+        out = quantities.conformed(frame)
+        out["quantity"] = pd.array(names, dtype="string")
+        out["quantity_reason"] = pd.array(reasons, dtype="string")
+        return out
+
+    def load_texts(self, articles: Iterable[Article]) -> None:
+        """Read the text of the articles known by their stat alone (they have none yet)."""
+        for article in articles:
+            if isinstance(article, _CachedArticle) and not article.loaded:
+                self._load(article)
 
     def _extraction_key(self, article: Article) -> str:
         """Everything an article's rows depend on: the extractor, the article's content and
@@ -452,7 +538,8 @@ class Cache:
 
     def _load(self, article: _CachedArticle) -> None:
         """Read the text of an article known by its stat; re-parse it if it changed since."""
-        data = sources._read_bytes(article.path, 1 << 62)
+        with open(article.path, "rb") as handle:
+            data = handle.read()
         text = sources.decode(data)
         if "b:" + _sha256(data) != article.content:
             # Changed between its stat and now: read it as it is now.
@@ -536,52 +623,93 @@ def _article_from_meta(doc: str, text: str, path: str, meta: dict, *, content: s
         doc=doc, text=text, body_start=meta["body_start"], source=meta["source"],
         url=meta["url"], title=meta["title"],
         published=dt.date.fromisoformat(published) if published else None,
-        published_inferred=meta["published_inferred"], path=path, content=content, loaded=loaded)
+        published_inferred=bool(meta["published_inferred"]), path=path, content=content,
+        loaded=loaded)
 
 
-def _rows_by_doc(frame: pd.DataFrame) -> dict[str, list[list]]:
+# An article's rows are stored by column: {"n": rows, "same": {column: the value of every
+# row}, "each": {column: [a value per row]}}. Columns whose value is the article's own (doc,
+# outlet, dates, title) are written once.
+Block = dict[str, Any]
+
+
+def _blocks_by_doc(frame: pd.DataFrame) -> dict[str, Block]:
     """The rows of a claims table as plain values (dates as ``YYYY-MM-DD``), per ``doc``."""
-    columns = []
+    columns = {}
     for name in _COLUMNS:
         series = frame[name]
         if name in _DATE_COLUMNS:
             days = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D").tolist()
-            columns.append([None if day == "NaT" else day for day in days])
+            columns[name] = [None if day == "NaT" else day for day in days]
         elif name in _FLOAT_COLUMNS:
-            columns.append([None if v != v else v for v in series.to_numpy(dtype="float64").tolist()])
+            columns[name] = [None if v != v else v for v in series.to_numpy(dtype="float64").tolist()]
         elif name in _STRING_COLUMNS:
-            columns.append([v if isinstance(v, str) else None for v in series.tolist()])
+            columns[name] = [v if isinstance(v, str) else None for v in series.tolist()]
         else:
-            columns.append(series.tolist())
-    out: dict[str, list[list]] = {}
-    doc_at = _COLUMNS.index("doc")
-    for row in zip(*columns):
-        out.setdefault(row[doc_at], []).append(list(row))
-    return out
+            columns[name] = series.tolist()
+    positions: dict[str, list[int]] = {}
+    for position, doc in enumerate(columns["doc"]):
+        positions.setdefault(doc, []).append(position)
+    blocks = {}
+    for doc, rows in positions.items():
+        same, each = {}, {}
+        for name, values in columns.items():
+            mine = [values[i] for i in rows]
+            if all(value == mine[0] and type(value) is type(mine[0]) for value in mine):
+                same[name] = mine[0]
+            else:
+                each[name] = mine
+        blocks[doc] = {"n": len(rows), "same": same, "each": each}
+    return blocks
 
 
-def _encode_rows(rows: list[list]) -> bytes:
-    return zlib.compress(json.dumps([list(_COLUMNS), rows], ensure_ascii=False,
-                                    allow_nan=True).encode("utf-8"), 6)
+def _encode_block(block: Block) -> bytes:
+    return zlib.compress(json.dumps(block, ensure_ascii=False).encode("utf-8"), 6)
 
 
-def _decode_rows(blob: bytes) -> list[list]:
-    columns, rows = json.loads(zlib.decompress(blob))
-    if tuple(columns) != _COLUMNS:  # written by a figcheck with other columns: a version guard
+def _decode_block(blob: bytes) -> Block:
+    block = json.loads(zlib.decompress(blob))
+    if not isinstance(block, dict) or set(block.get("same", ())) | set(block.get("each", ())) != _COLUMN_SET:
+        # Written by a figcheck with other columns (the version would differ): not used.
         raise ValueError("stored rows have other columns")
-    return rows
+    return block
 
 
-def _frame(rows: list[list]) -> pd.DataFrame:
+_COLUMN_SET = frozenset(_COLUMNS)
+_EMPTY_BLOCK: Block = {"n": 0, "same": {name: None for name in _COLUMNS}, "each": {}}
+
+
+def _frame(blocks: Iterable[Block]) -> pd.DataFrame:
     """The claims table of stored rows, with the dtypes :func:`figcheck.schema.from_records`
-    gives (dates come as ``YYYY-MM-DD`` text, read by numpy in one pass)."""
-    columns = list(zip(*rows)) if rows else [()] * len(_COLUMNS)
+    gives (dates come as ``YYYY-MM-DD`` text, read by numpy in one pass; text through
+    pyarrow when pandas keeps its strings there)."""
+    columns: dict[str, list] = {name: [] for name in _COLUMNS}
+    for block in blocks:
+        n = block["n"]
+        if not n:
+            continue
+        for name, value in block["same"].items():
+            columns[name] += [value] * n
+        for name, values in block["each"].items():
+            columns[name] += values
     data = {}
-    for column, values in zip(schema.CLAIMS, columns):
+    for column in schema.CLAIMS:
+        values = columns[column.name]
         if column.dtype == "string":
-            data[column.name] = pd.array(list(values), dtype="string")
+            data[column.name] = _strings(values)
         elif column.dtype == schema.DATE:
             data[column.name] = np.array(values, dtype="datetime64[D]").astype(schema.DATE)
         else:  # float64 (None is NaN), bool, int64
             data[column.name] = np.array(values, dtype=column.dtype)
     return pd.DataFrame(data, columns=list(_COLUMNS))
+
+
+def _strings(values: list) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype="string")``, built by pyarrow in one pass when pandas keeps
+    its strings in pyarrow (as it does when pyarrow is installed)."""
+    dtype = pd.StringDtype()
+    if dtype.storage == "pyarrow":
+        import pyarrow
+
+        return pd.array(pyarrow.array(values, type=pyarrow.large_string()), dtype=dtype)
+    return pd.array(values, dtype=dtype)

@@ -137,6 +137,19 @@ def test_a_file_changed_within_the_same_tick_is_read_again(tmp_path):
     assert list(frame["text"]) == ["2,900 people"]
 
 
+def test_a_file_read_again_is_not_parsed_again(tmp_path):
+    """Just written (racily clean), or copied elsewhere: read and hashed, not parsed."""
+    article = write(tmp_path / "batch" / "quake.txt", QUAKE)
+    store = tmp_path / "cache.sqlite"
+    figcheck.extract(str(tmp_path / "batch"), cache=store)
+    write(tmp_path / "batch" / "copy" / "quake.txt", article.read_text())
+    with Cache(store) as again:
+        frame = figcheck.extract(str(tmp_path / "batch"), cache=again)
+    assert (again.stats.files_read, again.stats.files_parsed) == (2, 0)
+    assert again.stats.articles_extracted == 1  # the copy: another doc
+    assert_same(frame, figcheck.extract(str(tmp_path / "batch")))
+
+
 def test_a_file_whose_stat_is_old_enough_is_not_opened(tmp_path, monkeypatch):
     article = write(tmp_path / "batch" / "quake.txt", QUAKE)
     age(article)
@@ -279,3 +292,31 @@ def test_the_stat_of_a_file_proves_its_content_only_when_old_enough():
     # Whole-second times: the file system may round down by up to a second or two.
     assert not cache._trusted(100 * second, 101 * second + 500_000_000)
     assert cache._trusted(100 * second, 103 * second)
+
+
+def test_quantity_keys_are_stored_per_article_and_per_settings(tmp_path, batch):
+    settings = figcheck.config.from_dict({
+        "quantities": {"names": {"turkish killed": "quake deaths"},
+                       "split": [{"quantity": "north korean soldiers", "when": "(?i)kursk",
+                                  "name": "dprk troops in kursk"}]}})
+    store = tmp_path / "cache.sqlite"
+    for config in (None, settings, None):
+        expected = figcheck.extract(paths_of(batch), config=config)
+        with Cache(store) as again:
+            assert_same(figcheck.extract(paths_of(batch), config=config, cache=again), expected)
+    assert "quake deaths" in set(figcheck.extract(paths_of(batch), config=settings, cache=store)["quantity"])
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT count(*) FROM quantities").fetchone()[0] > 0
+
+
+def test_the_kept_texts_of_cached_articles_are_their_texts(tmp_path, batch):
+    store = tmp_path / "cache.sqlite"
+    figcheck.extract(str(batch), cache=store)
+    expected = figcheck.extract(str(batch), keep_text=tmp_path / "plain")
+    with Cache(store) as again:
+        frame = figcheck.extract(str(batch), cache=again, keep_text=tmp_path / "cached")
+    assert again.stats.files_stat_only > 0
+    pd.testing.assert_frame_equal(frame, expected)
+    for name in expected.attrs["texts"].values():
+        plain = (tmp_path / "plain" / name).read_bytes()
+        assert (tmp_path / "cached" / name).read_bytes() == plain

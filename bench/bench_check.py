@@ -1,0 +1,182 @@
+"""Benchmark: ``figcheck check`` on 10,000 articles, with a cold cache and after a batch of 20.
+
+What a newsroom's CI does: the first ``check`` of a repository reads and extracts every
+article and fills the extraction cache; a pull request then adds 20 articles, and the next
+``check`` must cost seconds. The articles are the five seed articles of ``sources/`` copied
+2,000 times into a temporary folder, each copy with a closing line of its own
+(``Archive tag bqzd.``, letters only, so it adds no figure) so that no two files have the
+same content; the 20 new articles are made the same way with other tags.
+
+Two of the seed articles carry no date: their year comes from the rest of the batch
+(:func:`figcheck.dates.fill_missing_dates`). That step compares every undated article with
+every dated one, so on 4,000 undated copies it takes minutes on every run, cache or not. By
+default the copies of those two carry the date the batch gives them, in a ``date`` line;
+``--as-is`` keeps them undated (and the bench then measures that step too).
+
+Each run is the command as a user runs it, in its own process (``python -m figcheck check
+DIR --exit-zero``, from a copy of figcheck's code taken at the start, so that an edit of the
+checkout meanwhile cannot make a new version and empty the cache; the copies hold
+discrepancies, which is not what is measured): wall time,
+and the CPU time of that process (the machine may be shared), are printed, with what the
+cache says it did. Runs:
+
+1. cold: an empty cache;
+2. after adding 20 articles: the acceptance measure, at least 20 times faster than run 1;
+3. the same files with new modification times, as a fresh clone in CI sees them (the
+   cache restored from an earlier run): every file is read and hashed again, none parsed
+   or extracted;
+4. nothing changed.
+
+    .venv/bin/python bench/bench_check.py              # the table
+    .venv/bin/python bench/bench_check.py --markdown   # for the README
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tabulate import tabulate
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SEEDS = REPOSITORY / "sources"
+sys.path.insert(0, str(REPOSITORY / "bench"))
+try:
+    import figcheck  # noqa: F401
+except ImportError:  # run from a checkout that is not installed
+    sys.path.insert(0, str(REPOSITORY))
+
+from bench_extract import cpu_model  # noqa: E402
+from figcheck import dates, sources  # noqa: E402
+from figcheck.check import Baseline, write_baseline  # noqa: E402
+
+ARTICLES = 10_000
+NEW = 20
+TARGET = 20.0
+_STATS = re.compile(r"figcheck: ([\d,]+) articles? extracted, ([\d,]+) from the cache; "
+                    r"([\d,]+) files? read, ([\d,]+) known by their stat")
+
+
+def tag(number: int) -> str:
+    """A word of letters only, one per number: ``Archive tag bqzd.`` adds no figure."""
+    letters = string.ascii_lowercase
+    word = ""
+    for _ in range(4):
+        number, digit = divmod(number, 26)
+        word = letters[digit] + word
+    return word
+
+
+def seed_texts(as_is: bool) -> list[str]:
+    """The seed articles' texts; undated ones with the date the batch gives them, unless ``as_is``."""
+    batch = sources.read_batch([str(SEEDS)])
+    dates.fill_missing_dates(batch.articles)
+    texts = []
+    for article in batch.articles:
+        text = article.text
+        if article.published_inferred and not as_is:
+            text = f" date {article.published.isoformat()}\n\n{text}"
+        texts.append(text.rstrip("\n"))
+    return texts
+
+
+def write_articles(folder: Path, texts: list[str], first: int, count: int) -> int:
+    """``count`` articles numbered from ``first``, 500 to a folder; their characters."""
+    characters = 0
+    for number in range(first, first + count):
+        text = texts[number % len(texts)] + f"\n\nArchive tag {tag(number)}.\n"
+        path = folder / f"batch{number // 500:03d}" / f"article{number:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        characters += len(text)
+    return characters
+
+
+def check(folder: Path, cache: Path, baseline: Path, code: Path) -> dict:
+    """One ``figcheck check`` in its own process, run from the copy of figcheck in ``code``:
+    wall and CPU seconds, and the cache's counts."""
+    command = [sys.executable, "-m", "figcheck", "check", str(folder),
+               "--cache", str(cache), "--exit-zero", "--baseline", str(baseline)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    environment = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=environment)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"figcheck check failed ({done.returncode}):\n{done.stderr}")
+    stats = _STATS.search(done.stderr)
+    counts = [int(g.replace(",", "")) for g in stats.groups()] if stats else [None] * 4
+    return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "extracted": counts[0], "cached": counts[1], "read": counts[2], "stat": counts[3],
+            "summary": done.stdout.strip().splitlines()[-1]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    parser.add_argument("--as-is", action="store_true",
+                        help="keep the undated seed articles undated (minutes more per run)")
+    parser.add_argument("--articles", type=int, default=ARTICLES, help="articles in the repository")
+    args = parser.parse_args()
+
+    texts = seed_texts(args.as_is)
+    work = Path(tempfile.mkdtemp(prefix="figcheck-bench-check-"))
+    try:
+        folder, cache, baseline = work / "articles", work / "cache.sqlite", work / "baseline.json"
+        # A copy of the code, so that an edit of the checkout during the bench (a new
+        # version, which empties the cache) cannot change what is measured.
+        code = work / "code"
+        shutil.copytree(REPOSITORY / "figcheck", code / "figcheck",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        write_baseline(Baseline(), baseline)  # empty: every discrepancy of the copies is new
+        characters = write_articles(folder, texts, 0, args.articles)
+        runs = [("1. cold cache", check(folder, cache, baseline, code))]
+        write_articles(folder, texts, args.articles, NEW)
+        runs.append((f"2. after adding {NEW} articles", check(folder, cache, baseline, code)))
+        now = time.time_ns()
+        for path in folder.rglob("*.txt"):
+            os.utime(path, ns=(now, now))
+        runs.append(("3. a fresh clone (new modification times)", check(folder, cache, baseline, code)))
+        runs.append(("4. nothing changed", check(folder, cache, baseline, code)))
+        cache_bytes = cache.stat().st_size
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    cold, added = runs[0][1], runs[1][1]
+    rows = [[name, f"{r['wall']:.2f} s", f"{r['cpu']:.2f} s", f"{r['extracted']:,}",
+             f"{r['cached']:,}", f"{r['read']:,}", f"{r['stat']:,}"] for name, r in runs]
+    headers = ["run", "wall time", "CPU time", "extracted", "from the cache", "files read",
+               "known by stat"]
+    speedup_wall = cold["wall"] / added["wall"]
+    speedup_cpu = cold["cpu"] / added["cpu"]
+    facts = [
+        ["articles", f"{args.articles:,} (+{NEW})"],
+        ["characters", f"{characters:,}"],
+        ["undated seed copies", "kept undated" if args.as_is else "given the batch's date"],
+        ["check summary (run 2)", added["summary"].removeprefix("figcheck: ")],
+        ["cache file", f"{cache_bytes / 2**20:.1f} MiB"],
+        ["run 1 / run 2, wall time", f"{speedup_wall:.1f}×"],
+        ["run 1 / run 2, CPU time", f"{speedup_cpu:.1f}×"],
+        ["target", f"{TARGET:.0f}× ({'met' if min(speedup_wall, speedup_cpu) >= TARGET else 'NOT met'})"],
+        ["CPU", cpu_model()],
+        ["Python", f"{platform.python_implementation()} {platform.python_version()}"],
+        ["system", f"{platform.system()} {platform.machine()}"],
+    ]
+    fmt = "github" if args.markdown else "simple"
+    print(tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True))
+    print()
+    print(tabulate(facts, headers=["measure", "value"], tablefmt=fmt, disable_numparse=True))
+
+
+if __name__ == "__main__":
+    main()
