@@ -344,12 +344,12 @@ class Engine:
         while i < len(candidates):
             pos = candidates[i]
             i += 1
-            if pos < consumed:
-                continue
             if i % _DEADLINE_EVERY == 0 and time.process_time() > deadline:
                 # Number soup (a megabyte of "1,1,1,"): bounded, reported, skipped.
                 raise TimeoutError(f"more than {ARTICLE_TIME_LIMIT_SECONDS:g} s on "
                                    f"{len(candidates):,} places where a figure may start")
+            if pos < consumed:
+                continue
             # Most numbers in news are dates and years: rule those out on the digits alone
             # before parsing the whole figure.
             core_end = numbers.digits_end(text, pos) if text[pos].isdecimal() else pos

@@ -39,6 +39,7 @@ _SEPARATORS = ",\u00a0\u202f\u2009"
 #: How far after a candidate a figure may reach, in characters.
 _WINDOW = 160
 _MAX_TOKENS = 12
+_MAX_DIGITS = 40
 
 
 @dataclass
@@ -399,7 +400,9 @@ def digits_end(text: str, pos: int) -> int:
     12
     """
     end = pos
-    size = len(text)
+    # No figure is written with more digits than this; a longer run is read in pieces,
+    # so that a run of digits costs no more than its length in all.
+    size = min(len(text), pos + _MAX_DIGITS)
     while end < size and text[end].isdecimal():
         end += 1
     # Thousands separators: a separator followed by exactly three digits.

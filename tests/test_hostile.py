@@ -160,12 +160,6 @@ def test_hostile_text_stays_within_the_article_limit(low_article_limit, name, te
 
 
 @needs_alarm
-@pytest.mark.xfail(strict=True, raises=StillRunning, reason=(
-    "claims.py: the per-article deadline is checked only when the candidate counter i is a "
-    "multiple of 64, after the `pos < consumed: continue`; when every other candidate is "
-    "consumed (figures of two candidates each) the check is never reached, and each figure "
-    "costs O(n) (digits_end over the whole run of groups; exclusion patterns matched from "
-    "the figure on), so these run for minutes at 1 MB (bench/bench_adversarial.py)"))
 @pytest.mark.parametrize("name, text", [
     ("grouped", "1" + ",000" * 8_000),
     ("nbsp", "11" + "\u00a0000" * 8_000),
