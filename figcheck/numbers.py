@@ -29,13 +29,18 @@ import regex
 
 from figcheck import rules
 
+# Thousands are grouped with commas, non-breaking or thin spaces, apostrophes (Swiss style,
+# 11’000) or the Arabic thousands sign; a vulgar fraction may follow the digits (2½).
 _TOKEN = regex.compile(
-    r"(?P<num>\d+(?:[,\u00a0\u202f\u2009]\d{3})*(?:\.\d+)?)"
+    r"(?P<num>\d+(?:[,\u00a0\u202f\u2009\u2019'\u066c]\d{3}(?!\d))*(?:[.\u066b]\d+)?[\u00bc-\u00be\u2150-\u215e]?)"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<sym>[^\s\w])"
 )
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
-_SEPARATORS = ",\u00a0\u202f\u2009"
+_SEPARATORS = ",\u00a0\u202f\u2009\u2019'\u066c"
+#: Vulgar fractions written after digits ("2\u00bd million").
+_FRACTIONS = {"\u00bc": 0.25, "\u00bd": 0.5, "\u00be": 0.75, "\u2153": 1 / 3, "\u2154": 2 / 3,
+              "\u215b": 0.125, "\u215c": 0.375, "\u215d": 0.625, "\u215e": 0.875}
 #: How far after a candidate a figure may reach, in characters.
 _WINDOW = 160
 _MAX_TOKENS = 12
@@ -308,7 +313,7 @@ class Grammar:
     def _atom(self, text: str, toks: list[_Tok], i: int) -> _Atom | None:
         tok = toks[i]
         if tok.kind == "num":
-            value = float(strip_separators(tok.text))
+            value = digits_value(tok.text)
             last, scale = i, None
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if nxt is not None and nxt.kind == "word" and nxt.start == tok.end and nxt.text in self.scale_suffixes:
@@ -420,7 +425,19 @@ def digits_end(text: str, pos: int) -> int:
 def strip_separators(digits: str) -> str:
     for sep in _SEPARATORS:
         digits = digits.replace(sep, "")
-    return digits
+    return digits.replace("\u066b", ".")
+
+
+def digits_value(digits: str) -> float:
+    """The value of a number written in digits, separators and a trailing vulgar fraction.
+
+    >>> digits_value("11\u2019000"), digits_value("2\u00bd")
+    (11000.0, 2.5)
+    """
+    fraction = _FRACTIONS.get(digits[-1:], 0.0)
+    if fraction or digits[-1:] in "\u2150\u2151\u2152\u2155\u2156\u2157\u2158\u2159\u215a":
+        digits = digits[:-1]
+    return float(strip_separators(digits)) + fraction
 
 
 _LEFT_WORD = regex.compile(r"(?r)([^\W\d_]+)[\s\p{Pd}]*")
