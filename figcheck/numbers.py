@@ -314,6 +314,8 @@ class Grammar:
         tok = toks[i]
         if tok.kind == "num":
             value = digits_value(tok.text)
+            if value is None:
+                return None
             last, scale = i, None
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if nxt is not None and nxt.kind == "word" and nxt.start == tok.end and nxt.text in self.scale_suffixes:
@@ -428,7 +430,7 @@ def strip_separators(digits: str) -> str:
     return digits.replace("\u066b", ".")
 
 
-def digits_value(digits: str) -> float:
+def digits_value(digits: str) -> float | None:
     """The value of a number written in digits, separators and a trailing vulgar fraction.
 
     >>> digits_value("11\u2019000"), digits_value("2\u00bd")
@@ -437,7 +439,10 @@ def digits_value(digits: str) -> float:
     fraction = _FRACTIONS.get(digits[-1:], 0.0)
     if fraction or digits[-1:] in "\u2150\u2151\u2152\u2155\u2156\u2157\u2158\u2159\u215a":
         digits = digits[:-1]
-    return float(strip_separators(digits)) + fraction
+    plain = strip_separators(digits)
+    if not plain.replace(".", "", 1).isdecimal():
+        return None  # a digit newer than this Python's Unicode data (regex knows more)
+    return float(plain) + fraction
 
 
 _LEFT_WORD = regex.compile(r"(?r)([^\W\d_]+)[\s\p{Pd}]*")
