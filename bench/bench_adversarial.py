@@ -85,11 +85,17 @@ INPUTS: dict[str, tuple[str, Callable[[], str]]] = {
     "quotes": ("a megabyte of unbalanced quotation marks and figures", lambda: _repeat("\u201c5 \"", MB)),
     "lines": ("a megabyte of newlines and digits", lambda: _repeat("1\n", MB)),
     "markdown": ("a megabyte of table rows", lambda: _repeat("| 1 | 2 |\n", MB)),
+    # HTML pages (the html extra): trafilatura's work is not under figcheck's time limits.
+    "html-nested": ("an HTML page of 100,000 nested <div>s", lambda: "<html><body>" + "<div>" * 100_000
+                    + "<p>Officials said 400 troops left.</p>" + "</div>" * 100_000 + "</body></html>"),
+    "html-large": ("a 5 MB HTML page of news paragraphs", lambda: "<html><body><article>" + "".join(
+        f"<p>Officials said about {i:,} troops had arrived, the ministry said on day {i}.</p>\n"
+        for i in range(5 * MB // 85)) + "</article></body></html>"),
 }
 
 
 def run(name: str, text: str, folder: Path) -> dict:
-    path = folder / f"{name}.txt"
+    path = folder / (f"{name}.html" if name.startswith("html-") else f"{name}.txt")
     path.write_text(text, encoding="utf-8")
     wall, cpu = time.perf_counter(), time.process_time()
     error = None

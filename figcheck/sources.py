@@ -21,11 +21,14 @@ One bad file or line never stops a batch: it becomes a :class:`Skipped` with a r
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import stat
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,6 +90,9 @@ _CHARSET_SNIFF_BYTES = 4096
 # from its text, which is figcheck's own inference (marked published_inferred); and checked
 # against a fixed latest date, not the clock, so that a page reads the same on every day.
 _HTML_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2099-12-31"}
+#: Wall time trafilatura may spend on one page (its time grows faster than the page: about
+#: 1.5 s for a megabyte, 16 s for five); past it the page is skipped with the reason.
+HTML_TIME_LIMIT_SECONDS = 3.0
 
 
 class UnreadableError(Exception):
@@ -319,14 +325,20 @@ def html_to_text(html: str) -> str:
     This text is what the claims' offsets refer to. It reads back as the same article (same
     offsets, same claims) when saved as a ``.txt`` file, as :func:`write_texts` does. Needs
     trafilatura (``pip install 'figcheck[html]'``); raises :class:`UnreadableError` when the
-    page has no main text.
+    page has no main text, or when trafilatura takes more than ``HTML_TIME_LIMIT_SECONDS``
+    (a limit kept only in the main thread, where a timer signal can interrupt it, and only
+    when the program has no timer of its own running).
     """
     trafilatura = _trafilatura()
     try:
-        document = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True,
-            include_images=False, include_links=False, deduplicate=False,
-            date_extraction_params=dict(_HTML_DATE_PARAMS))
+        with _wall_time_limit(HTML_TIME_LIMIT_SECONDS):
+            document = trafilatura.bare_extraction(
+                html, with_metadata=True, include_comments=False, include_tables=True,
+                include_images=False, include_links=False, deduplicate=False,
+                date_extraction_params=dict(_HTML_DATE_PARAMS))
+    except _PastTimeLimit:
+        raise UnreadableError(f"too slow to read: taking the text from the page took more than "
+                              f"{HTML_TIME_LIMIT_SECONDS:g} s ({len(html):,} characters)") from None
     except Exception as exc:  # a parser's failure on one page must not stop the batch
         raise UnreadableError(f"cannot extract the text of the page ({type(exc).__name__}: "
                               f"{str(exc)[:80]})") from None
@@ -346,6 +358,38 @@ def html_to_text(html: str) -> str:
             header.append(f"{key}: {value}")
     text = "\n\n".join(paragraphs) + "\n"
     return "\n".join(header) + "\n\n" + text if header else text
+
+
+class _PastTimeLimit(BaseException):
+    """Raised by :func:`_wall_time_limit`'s timer; a BaseException, so that the library it
+    interrupts cannot catch it with ``except Exception`` and go on."""
+
+
+@contextlib.contextmanager
+def _wall_time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block with :class:`_PastTimeLimit` after ``seconds`` of wall time.
+
+    Only where a timer signal can be used without disturbing anyone: in the main thread,
+    with no SIGALRM handler and no interval timer of the program's own; elsewhere the block
+    runs without a limit.
+    """
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+              and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _PastTimeLimit()
+
+    signal.signal(signal.SIGALRM, stop)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[str, str]:

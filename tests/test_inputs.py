@@ -228,6 +228,34 @@ def test_html_pages_in_utf8_whatever_they_declare(tmp_path):
     assert "Café “owners” owners watched." in article.text
 
 
+@needs_trafilatura
+def test_a_page_that_takes_too_long_is_skipped_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "HTML_TIME_LIMIT_SECONDS", 0.01)
+    paragraphs = "".join(f"<p>Officials said {i} troops left on day {i}.</p>" for i in range(3000))
+    (tmp_path / "slow.html").write_text(f"<html><body><article>{paragraphs}</article></body></html>",
+                                        encoding="utf-8")
+    batch = sources.read_batch([str(tmp_path)])
+    assert batch.articles == []
+    assert batch.skipped[0].reason.startswith(
+        "too slow to read: taking the text from the page took more than 0.01 s")
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL  # the timer is gone
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@needs_trafilatura
+def test_a_program_with_its_own_timer_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "HTML_TIME_LIMIT_SECONDS", 0.01)
+    (tmp_path / "page.html").write_bytes(PAGE.encode("cp1252"))
+    mine = lambda signum, frame: None  # noqa: E731
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        batch = sources.read_batch([str(tmp_path)])
+        assert signal.getsignal(signal.SIGALRM) is mine
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert [a.doc for a in batch.articles] == ["page.html"]  # read without a limit
+
+
 def test_without_trafilatura_every_page_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # import trafilatura fails
     (tmp_path / "page.html").write_bytes(PAGE.encode("cp1252"))
