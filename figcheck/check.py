@@ -45,6 +45,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
@@ -108,7 +109,7 @@ class Finding:
     copies: tuple[int, int] = (1, 1)
     reason: str | None = None     # the baseline's, when the finding is suppressed
 
-    @property
+    @cached_property
     def key(self) -> str:
         return content_key(self.quantity, (self.older.identity(), self.newer.identity()))
 
@@ -268,8 +269,13 @@ def display_path(path: str | None, start: str | None = None) -> str | None:
     what GitHub and SARIF viewers expect of a file in the repository."""
     if path is None:
         return None
+    return _display_path(path, os.path.abspath(start or os.curdir))
+
+
+@lru_cache(maxsize=4096)
+def _display_path(path: str, start: str) -> str:
     try:
-        relative = os.path.relpath(path, start or os.curdir)
+        relative = os.path.relpath(path, start)
     except ValueError:  # another drive
         return path.replace(os.sep, "/")
     if relative == os.pardir or relative.startswith(os.pardir + os.sep):
@@ -288,7 +294,7 @@ class Entry:
     reason: str | None = None
     line: int | None = None       # where it stands in the baseline file, when read from one
 
-    @property
+    @cached_property
     def key(self) -> str:
         return content_key(self.quantity, self.claims)
 

@@ -160,24 +160,29 @@ def markdown(outcome: Outcome, limit: int = STEP_SUMMARY_LIMIT) -> str:
     if outcome.stale:
         sections.append(([f"### Stale baseline entries (prune with `figcheck check --update-baseline`)", ""],
                          [f"- `{e.key}` {_md(describe_entry(e))}" for e in outcome.stale]))
-    out = "\n".join(head) + "\n"
+    parts = ["\n".join(head) + "\n"]
+    used = _size(parts[0])
     left_out = 0
     for header, rows in sections:
         block = "\n".join(header) + "\n"
-        if _size(out + block) + _NOTE_ROOM > limit:
+        if used + _size(block) + _NOTE_ROOM > limit:
             left_out += len(rows)
             continue
-        out += block
+        parts.append(block)
+        used += _size(block)
         for position, row in enumerate(rows):
-            if _size(out) + _size(row) + 1 + _NOTE_ROOM > limit:
+            size = _size(row) + 1
+            if used + size + _NOTE_ROOM > limit:
                 left_out += len(rows) - position
                 break
-            out += row + "\n"
-        out += "\n"
+            parts.append(row + "\n")
+            used += size
+        parts.append("\n")
+        used += 1
     if left_out:
-        out += (f"_{left_out:,} more rows are not shown: a step summary holds at most "
-                f"{limit:,} bytes. The job's log lists them all._\n")
-    return out
+        parts.append(f"_{left_out:,} more rows are not shown: a step summary holds at most "
+                     f"{limit:,} bytes. The job's log lists them all._\n")
+    return "".join(parts)
 
 
 _NOTE_ROOM = 200  # bytes kept for the note on what was left out

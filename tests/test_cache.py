@@ -320,3 +320,39 @@ def test_the_kept_texts_of_cached_articles_are_their_texts(tmp_path, batch):
     for name in expected.attrs["texts"].values():
         plain = (tmp_path / "plain" / name).read_bytes()
         assert (tmp_path / "cached" / name).read_bytes() == plain
+
+
+@pytest.mark.parametrize("arrow, slack", [(True, 0.0), (True, 1.0), (False, 0.0)],
+                         ids=["snapshot rewritten", "snapshot kept", "without pyarrow"])
+def test_runs_after_a_batch_is_added_give_the_table_of_a_run_without_cache(tmp_path, batch,
+                                                                          monkeypatch, arrow,
+                                                                          slack):
+    """The batch's snapshot (with pyarrow; rewritten each run, or kept and the new articles
+    read from their own entries) or each article's entry: the same table."""
+    monkeypatch.setattr(cache, "SNAPSHOT_SLACK", slack)
+    if not arrow:
+        monkeypatch.setattr(cache, "_arrow", lambda: None)
+    store = tmp_path / "cache.sqlite"
+    figcheck.extract(paths_of(batch), cache=store)
+    for number in range(3):
+        write(batch / "added" / f"toll{number}.txt", QUAKE.replace("2,400", f"2,{number}00"))
+        with Cache(store) as again:
+            frame = figcheck.extract(paths_of(batch), cache=again)
+        assert again.stats.articles_extracted == 1
+        assert_same(frame, figcheck.extract(paths_of(batch)))
+        with Cache(store) as unchanged:
+            assert_same(figcheck.extract(paths_of(batch), cache=unchanged), frame)
+        assert unchanged.stats.articles_extracted == 0
+    with sqlite3.connect(store) as db:
+        snapshots = db.execute("SELECT count(*) FROM snapshot").fetchone()[0]
+    assert snapshots == (1 if arrow else 0)
+
+
+def test_a_damaged_snapshot_is_not_used(tmp_path, batch):
+    store = tmp_path / "cache.sqlite"
+    expected = figcheck.extract(str(batch), cache=store)
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE snapshot SET claims = ?", (b"not arrow",))
+    with Cache(store) as again:
+        assert_same(figcheck.extract(str(batch), cache=again), expected)
+    assert again.warning is None
