@@ -94,8 +94,10 @@ INPUTS: dict[str, tuple[str, Callable[[], str]]] = {
 }
 
 
-def run(name: str, text: str, folder: Path) -> dict:
+def run(name: str, text: str, folder: Path, dated: bool = False) -> dict:
     path = folder / (f"{name}.html" if name.startswith("html-") else f"{name}.txt")
+    if dated and not name.startswith("html-"):
+        text = " date 2024-10-22\n\n" + text  # a stated date: no date inference
     path.write_text(text, encoding="utf-8")
     wall, cpu = time.perf_counter(), time.process_time()
     error = None
@@ -120,7 +122,7 @@ def pin_to_one_core() -> str:
     return "one (not pinned: no sched_setaffinity here)"
 
 
-def child(name: str, profile: bool) -> int:
+def child(name: str, profile: bool, dated: bool) -> int:
     """Run one input in this process and print its result as JSON on the last line."""
     pin_to_one_core()
     figcheck.extract_text("Officials said 400 troops left.")  # compile the rules first
@@ -129,7 +131,7 @@ def child(name: str, profile: bool) -> int:
         if profile:
             profiler = cProfile.Profile()
             profiler.enable()
-        row = run(name, text, Path(tmp))
+        row = run(name, text, Path(tmp), dated)
         if profile:
             profiler.disable()
             out = _io.StringIO()
@@ -147,13 +149,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the top functions of a cProfile of each input")
     parser.add_argument("--kill", type=float, default=120.0,
                         help="kill an input's process after this many seconds (120)")
+    parser.add_argument("--dated", action="store_true",
+                        help="give each text file a date line, so that no date is inferred "
+                             "(times the extractor rather than the reader's date inference)")
     parser.add_argument("--child", choices=sorted(INPUTS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.child, args.profile)
+        return child(args.child, args.profile, args.dated)
     rows = []
     for name in args.only or INPUTS:
-        command = [sys.executable, __file__, "--child", name] + (["--profile"] if args.profile else [])
+        command = [sys.executable, __file__, "--child", name] + (["--profile"] if args.profile else []) \
+            + (["--dated"] if args.dated else [])
         started = time.perf_counter()
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=args.kill)

@@ -93,6 +93,8 @@ _HTML_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date
 #: Wall time trafilatura may spend on one page (its time grows faster than the page: about
 #: 1.5 s for a megabyte, 16 s for five); past it the page is skipped with the reason.
 HTML_TIME_LIMIT_SECONDS = 3.0
+#: Wall time for finding an article's outlet and publication date in its text.
+READ_TIME_LIMIT_SECONDS = rules.REGEX_TIMEOUT_SECONDS
 
 
 class UnreadableError(Exception):
@@ -380,14 +382,18 @@ def _wall_time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    active = True
+
     def stop(signum, frame):
-        raise _PastTimeLimit()
+        if active:  # not once the block is done, in the instant before the timer is off
+            raise _PastTimeLimit()
 
     signal.signal(signal.SIGALRM, stop)
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds)
         yield
     finally:
+        active = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
@@ -646,14 +652,19 @@ def _jsonl_article(record: dict, line_doc: str, path: str) -> Article:
 
 
 def _complete(article: Article, stated_source: str | None) -> None:
-    """Fill the outlet and the publication date from the text when nothing stated them."""
+    """Fill the outlet and the publication date from the text when nothing stated them.
+
+    Both together get ``REGEX_TIMEOUT_SECONDS`` of wall time where a timer can stop them
+    (:func:`_wall_time_limit`); elsewhere each pattern has that limit.
+    """
     body = article.body
     try:
-        article.source = canonical_outlet(stated_source) if stated_source else find_outlet(body)
-        if article.published is None:
-            article.published = dates.infer_published(body)
-            article.published_inferred = article.published is not None
-    except TimeoutError:
+        with _wall_time_limit(READ_TIME_LIMIT_SECONDS):
+            article.source = canonical_outlet(stated_source) if stated_source else find_outlet(body)
+            if article.published is None:
+                article.published = dates.infer_published(body)
+                article.published_inferred = article.published is not None
+    except (TimeoutError, _PastTimeLimit):
         raise UnreadableError(f"too slow to read: looking for its outlet or date took more than "
                               f"{rules.REGEX_TIMEOUT_SECONDS:g} s ({len(body):,} characters)") from None
 
