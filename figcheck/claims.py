@@ -594,14 +594,14 @@ class Engine:
             hit_before = hit_after = False
             if b_group is not None:
                 if before is None:
-                    before = self._exclusion_before.match(text, core_start, timeout=T)
-                hit_before = before.group(b_group) is not None
+                    before = self._exclusion_before.match(text, core_start, timeout=T).groups()
+                hit_before = before[b_group - 1] is not None
             if a_group is not None and not (hit_before and not both):
                 if after_core is None:
-                    after_core = self._exclusion_after.match(text, core_end, timeout=T)
+                    after_core = self._exclusion_after.match(text, core_end, timeout=T).groups()
                     after_end = after_core if end == core_end else \
-                        self._exclusion_after.match(text, end, timeout=T)
-                hit_after = after_core.group(a_group) is not None or after_end.group(a_group) is not None
+                        self._exclusion_after.match(text, end, timeout=T).groups()
+                hit_after = after_core[a_group - 1] is not None or after_end[a_group - 1] is not None
             if (hit_before and hit_after) if both else (hit_before or hit_after):
                 return rule_id
         return None
