@@ -66,7 +66,7 @@ DEFAULT_PATH = os.path.join(".figcheck", "cache.sqlite")
 #: How long a run waits for another run that is writing to the same cache.
 BUSY_TIMEOUT_SECONDS = 30.0
 #: The layout of the tables; a file of another layout is emptied and laid out again.
-LAYOUT = "3"
+LAYOUT = "4"
 #: A file modified less than this long before it was hashed may have been modified again
 #: within the same tick of the file system's clock: its stat does not prove its content.
 #: File systems with whole-second times (FAT, HFS+, some network shares) get 2 seconds.
@@ -139,6 +139,7 @@ class _Pending:
     extractions: list[tuple] = field(default_factory=list)
     quantities: list[tuple] = field(default_factory=list)
     snapshot: tuple | None = None
+    listings: list[tuple] = field(default_factory=list)
 
 
 class Cache:
@@ -193,7 +194,8 @@ class Cache:
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE name = 'layout'").fetchone()
             if row is None or row[0] != LAYOUT:
-                for table in ("files", "articles", "extractions", "quantities", "snapshot"):
+                for table in ("files", "articles", "extractions", "quantities", "snapshot",
+                              "listings"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM meta")
             db.execute("""CREATE TABLE IF NOT EXISTS files (
@@ -209,6 +211,9 @@ class Cache:
                 key TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID""")
             db.execute("""CREATE TABLE IF NOT EXISTS quantities (
                 key TEXT PRIMARY KEY, keys BLOB NOT NULL) WITHOUT ROWID""")
+            db.execute("""CREATE TABLE IF NOT EXISTS listings (
+                key TEXT PRIMARY KEY, folders TEXT NOT NULL, listed_ns INTEGER NOT NULL,
+                files BLOB NOT NULL) WITHOUT ROWID""")
             db.execute("""CREATE TABLE IF NOT EXISTS snapshot (
                 version TEXT PRIMARY KEY, settings TEXT NOT NULL, articles BLOB NOT NULL,
                 claims BLOB NOT NULL) WITHOUT ROWID""")
@@ -276,6 +281,7 @@ class Cache:
                 self._db.execute("DELETE FROM extractions")
                 self._db.execute("DELETE FROM quantities")
                 self._db.execute("DELETE FROM snapshot")
+                self._db.execute("DELETE FROM listings")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (current,))
                 self._db.execute("COMMIT")
             except BaseException:
@@ -294,7 +300,8 @@ class Cache:
                 pending.snapshot = None
             self._snapshot_due = None
         if self._db is None or not (pending.files or pending.articles or pending.extractions
-                                    or pending.quantities or pending.snapshot):
+                                    or pending.quantities or pending.snapshot
+                                    or pending.listings):
             return
         try:
             self._db.execute("BEGIN IMMEDIATE")
@@ -307,6 +314,8 @@ class Cache:
                                      pending.extractions)
                 self._db.executemany("INSERT OR REPLACE INTO quantities VALUES (?, ?)",
                                      pending.quantities)
+                self._db.executemany("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)",
+                                     pending.listings)
                 if pending.snapshot is not None:
                     self._db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
                                      pending.snapshot)
@@ -334,7 +343,12 @@ class Cache:
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         batch = Batch()
-        found = list(sources._find_files([os.fspath(p) for p in paths], batch.skipped))
+        found = []
+        for given in (os.fspath(p) for p in paths):
+            if os.path.isdir(given):
+                found.extend(self._find_in_folder(given, batch.skipped))
+            else:
+                found.extend(sources._find_files([given], batch.skipped))
         # The same walk as read_batch: a file reached twice (two paths, a link) is read once.
         real_dirs: dict[str, str] = {}
         files: list[tuple[str, str, str, os.stat_result | None]] = []
@@ -371,6 +385,34 @@ class Cache:
             self._read_text_file(path, doc, real, max_bytes, batch, metas)
         sources._make_docs_unique(batch.articles)
         return batch
+
+    def _find_in_folder(self, folder: str, skipped: list) -> list[tuple[str, str]]:
+        """The article files of ``folder`` as the reader lists them, (path, doc) each.
+
+        The listing is kept with the modification time of every folder it walked (those
+        the reader walks: not hidden ones, not links), as git's untracked cache does: a file
+        added, removed or renamed changes its folder's time. When no folder changed since
+        (and none was changed within a second of the listing, see :func:`_trusted`), the
+        kept listing is used instead of walking the files again.
+        """
+        key = _sha256(repr((self._version, os.getcwd(), folder)).encode("utf-8"))
+        folders = _folder_stamps(folder)
+        if folders is not None:
+            row = self._select("SELECT folders, listed_ns, files FROM listings WHERE key IN ({marks})",
+                               [key])
+            if row and row[0][0] == folders and all(
+                    _trusted(int(stamp.rsplit(":", 3)[1]), row[0][1]) for stamp in folders.split("\n")):
+                try:
+                    return [tuple(pair) for pair in json.loads(zlib.decompress(row[0][2]))]
+                except (ValueError, zlib.error):
+                    pass
+        before = len(skipped)
+        found = list(sources._find_files([folder], skipped))
+        if folders is not None and len(skipped) == before and _folder_stamps(folder) == folders:
+            self._pending.listings.append(
+                (key, folders, self._started_ns,
+                 zlib.compress(json.dumps(found, ensure_ascii=False).encode("utf-8"), 6)))
+        return found
 
     def _known_files(self, reals: list[str]) -> dict[str, tuple[tuple, str, bool]]:
         """Per real path in the cache: (its stamp, its content id, whether a matching stamp
@@ -662,6 +704,26 @@ def _sha256(data: bytes) -> str:
 
 def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _folder_stamps(folder: str) -> str | None:
+    """``path:mtime_ns:ctime_ns:inode`` of ``folder`` and of every folder under it that the reader
+    walks (not hidden ones; links to folders are not followed), one a line, sorted; None
+    when one cannot be listed."""
+    stamps = []
+    pending = [folder]
+    try:
+        while pending:
+            current = pending.pop()
+            info = os.stat(current)
+            stamps.append(f"{current}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}")
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+    except OSError:
+        return None
+    return "\n".join(sorted(stamps))
 
 
 def _trusted(mtime_ns: int, hashed_ns: int) -> bool:

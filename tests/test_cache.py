@@ -356,3 +356,31 @@ def test_a_damaged_snapshot_is_not_used(tmp_path, batch):
     with Cache(store) as again:
         assert_same(figcheck.extract(str(batch), cache=again), expected)
     assert again.warning is None
+
+
+def test_a_folder_listing_is_kept_until_a_folder_changes(tmp_path, monkeypatch):
+    """As git's untracked cache: folders whose times are unchanged are not listed again."""
+    folder = tmp_path / "batch"
+    write(folder / "a" / "quake.txt", QUAKE)
+    write(folder / "b" / "ferry.txt", FERRY)
+    for path in [folder, folder / "a", folder / "b", folder / "a" / "quake.txt", folder / "b" / "ferry.txt"]:
+        age(path)
+    store = tmp_path / "cache.sqlite"
+    expected = figcheck.extract(str(folder), cache=store)
+    from figcheck import sources
+    listed = []
+    real = sources._find_files
+    monkeypatch.setattr(sources, "_find_files", lambda paths, skipped: listed.append(paths) or real(paths, skipped))
+    assert_same(figcheck.extract(str(folder), cache=store), expected)
+    assert listed == []
+    # A file added, and a file renamed with its folder's time set back: both listed again.
+    write(folder / "b" / "toll.txt", QUAKE.replace("2,400", "2,900"))
+    frame = figcheck.extract(str(folder), cache=store)
+    assert listed == [[str(folder)]]
+    assert "b/toll.txt" in set(frame["doc"])
+    age(folder / "b")
+    figcheck.extract(str(folder), cache=store)
+    stamp = (folder / "a").stat().st_mtime_ns
+    (folder / "a" / "quake.txt").rename(folder / "a" / "renamed.txt")
+    os.utime(folder / "a", ns=(stamp, stamp))
+    assert "a/renamed.txt" in set(figcheck.extract(str(folder), cache=store)["doc"])
