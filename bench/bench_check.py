@@ -114,7 +114,8 @@ def check(folder: Path, cache: Path, baseline: Path, code: Path) -> dict:
     """One ``figcheck check`` in its own process, run from the copy of figcheck in ``code``:
     wall and CPU seconds, and the cache's counts."""
     command = [sys.executable, "-m", "figcheck", "check", str(folder),
-               "--cache", str(cache), "--exit-zero", "--baseline", str(baseline)]
+               "--cache", str(cache), "--exit-zero",
+               "--baseline", os.path.relpath(baseline, folder)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     environment = {**os.environ, "PYTHONPATH": str(code)}
