@@ -229,11 +229,14 @@ def fill_missing_dates(articles: Iterable[Article]) -> None:
     latest mentioned day (ties to the more common year); the date is marked inferred.
     """
     articles = list(articles)
-    dated = [a.published for a in articles if a.published is not None]
-    if not dated:
+    years = Counter(a.published.year for a in articles if a.published is not None)
+    if not years:
         return
+    # Distinct dates only: a batch has many articles but few publication days.
+    dated = sorted({a.published for a in articles if a.published is not None})
     finder = date_finder()
-    common_year = Counter(d.year for d in dated).most_common(1)[0][0]
+    common_year = years.most_common(1)[0][0]
+    nearest_for: dict[tuple[int, int], dt.date] = {}
     for article in articles:
         if article.published is not None:
             continue
@@ -243,11 +246,13 @@ def fill_missing_dates(articles: Iterable[Article]) -> None:
             continue
         candidates = []
         for m in mentions:
-            def distance(d: dt.date) -> int:
-                other = _safe_date(d.year, m.month, m.day) or d
-                return abs((other - d).days)
-            nearest = min(dated, key=lambda d: (distance(d), d.year != common_year, d))
-            date = _safe_date(nearest.year, m.month, m.day)
+            key = (m.month, m.day)
+            if key not in nearest_for:
+                def distance(d: dt.date) -> int:
+                    other = _safe_date(d.year, m.month, m.day) or d
+                    return abs((other - d).days)
+                nearest_for[key] = min(dated, key=lambda d: (distance(d), d.year != common_year, d))
+            date = _safe_date(nearest_for[key].year, m.month, m.day)
             if date:
                 candidates.append(date)
         if candidates:
