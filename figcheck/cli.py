@@ -213,19 +213,29 @@ def _add_check_options(command: argparse.ArgumentParser) -> None:
     _add_input_options(command)
 
 
-def _run_check(args: argparse.Namespace) -> int:
+def _baseline_and_findings(args: argparse.Namespace, path: str, missing_ok: bool):
+    """The baseline at ``path``, the claims of ``args.paths`` and their findings; None after
+    reporting the error when the baseline is bad or no article could be read."""
     settings = _settings(args)
     try:
-        baseline = check.read_baseline(args.baseline or check.DEFAULT_BASELINE,
-                                       missing_ok=args.baseline is None)
+        baseline = check.read_baseline(path, missing_ok=missing_ok)
     except check.BaselineError as exc:
         _error(str(exc))
-        return 2
+        return None
     extraction = _extract_with_cache(args, settings)
     if not _report_skipped(extraction.claims, args.paths):
-        return 2
+        return None
     frame = extraction.claims
     found = check.findings(frame, figcheck.discrepancies(frame, config=settings), extraction.paths)
+    return baseline, frame, found
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    loaded = _baseline_and_findings(args, args.baseline or check.DEFAULT_BASELINE,
+                                    missing_ok=args.baseline is None)
+    if loaded is None:
+        return 2
+    baseline, frame, found = loaded
     outcome = check.compare(found, baseline, articles=frame.attrs.get("articles", 0),
                             claims=len(frame), skipped=frame.attrs.get("skipped", []))
     level = "warning" if args.exit_zero else "error"
@@ -252,17 +262,10 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_baseline(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    try:
-        previous = check.read_baseline(args.baseline, missing_ok=True)
-    except check.BaselineError as exc:
-        _error(str(exc))
+    loaded = _baseline_and_findings(args, args.baseline, missing_ok=True)
+    if loaded is None:
         return 2
-    extraction = _extract_with_cache(args, settings)
-    if not _report_skipped(extraction.claims, args.paths):
-        return 2
-    frame = extraction.claims
-    found = check.findings(frame, figcheck.discrepancies(frame, config=settings), extraction.paths)
+    previous, _frame, found = loaded
     baseline = check.make_baseline(found, previous, reason=args.reason, path=args.baseline)
     try:
         check.write_baseline(baseline, args.baseline)
