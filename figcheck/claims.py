@@ -483,12 +483,13 @@ class Engine:
     def _sentence_at(self, text: str, begin: int, pos: int) -> tuple[int, int]:
         """The sentence around ``pos``, found by looking for boundaries on both sides.
 
-        A sentence is cut at ``_MAX_SENTENCE`` characters each side of the figure, so
-        that text with no sentence ends (a table, a line of numbers) costs no more than
-        ordinary prose.
+        Text with no sentence ends (a table, a line of numbers) is cut into blocks of
+        ``_MAX_SENTENCE`` characters: the figures of one block share its "sentence", read
+        once, so such text costs no more than ordinary prose.
         """
-        floor = max(begin, pos - _MAX_SENTENCE)
-        start = floor
+        block = begin + (pos - begin) // _MAX_SENTENCE * _MAX_SENTENCE
+        floor = max(begin, block - _MAX_SENTENCE)
+        start = block
         at = pos
         while at > floor:
             m = self._boundary_back.search(text, floor, at, timeout=T)
@@ -498,7 +499,7 @@ class Engine:
                 start = m.end()
                 break
             at = m.start()
-        ceiling = min(len(text), pos + _MAX_SENTENCE)
+        ceiling = min(len(text), max(start, block) + _MAX_SENTENCE)
         end = ceiling
         for m in self._boundary.finditer(text, pos, ceiling, timeout=T):
             if self._is_boundary(text, m, start):
