@@ -225,7 +225,7 @@ def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str
         stripped = token.strip(_PUNCTUATION)
         if stripped.isalpha():
             words.add(stripped)
-        elif stripped:
+        elif stripped and not stripped.isdecimal() and any(ch.isalpha() for ch in stripped):
             words.update(_WORD.findall(stripped, timeout=REGEX_TIMEOUT_SECONDS))
     return frozenset(words)
 
