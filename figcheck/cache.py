@@ -48,6 +48,7 @@ import sqlite3
 import stat
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -189,8 +190,7 @@ class Cache:
 
     @staticmethod
     def _lay_out(db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(db):
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE name = 'layout'").fetchone()
             if row is None or row[0] != LAYOUT:
@@ -218,10 +218,6 @@ class Cache:
                 version TEXT PRIMARY KEY, settings TEXT NOT NULL, articles BLOB NOT NULL,
                 claims BLOB NOT NULL) WITHOUT ROWID""")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('layout', ?)", (LAYOUT,))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         """Write what this run added, and close the file."""
@@ -275,18 +271,13 @@ class Cache:
             row = self._db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
             if row is not None and row[0] == current:
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(self._db):
                 self._db.execute("DELETE FROM articles WHERE version != ?", (current,))
                 self._db.execute("DELETE FROM extractions")
                 self._db.execute("DELETE FROM quantities")
                 self._db.execute("DELETE FROM snapshot")
                 self._db.execute("DELETE FROM listings")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (current,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self._fail(exc)
 
@@ -304,8 +295,7 @@ class Cache:
                                     or pending.listings):
             return
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(self._db):
                 self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
                                      pending.files)
                 self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -319,10 +309,6 @@ class Cache:
                 if pending.snapshot is not None:
                     self._db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
                                      pending.snapshot)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self._fail(exc)
 
@@ -950,3 +936,16 @@ def _snapshot_row(version: str, settings: str, claims_table: pd.DataFrame,
         writer.write_table(table)
     index = zlib.compress(json.dumps(articles).encode("utf-8"), 6)
     return (version, settings, index, sink.getvalue().to_pybytes())
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection):
+    """One write transaction, taken at once (another run sharing the file waits for it),
+    committed on success and rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
