@@ -102,8 +102,9 @@ class Engine:
         f = book.fragments
         # -- sentences
         self.abbreviations = {a.lower() for a in book.lists["abbreviation"]}
-        self._boundary = regex.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
-        self._boundary_back = regex.compile(r"(?r)[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n")
+        boundary = r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n"
+        self._boundary = regex.compile(boundary)
+        self._boundary_back = regex.compile("(?r)" + boundary)  # searched leftwards
         # -- exclusions
         # All exclusion contexts are tried in one call per side: each rule's pattern sits
         # in an optional look-around that leaves an empty named group when it holds.
@@ -1186,8 +1187,6 @@ class Engine:
             state.names.append(speaker)
             if name and name != speaker.name:
                 state.names.append(Speaker(name, "alias:" + speaker.name, speaker.rule_id))
-        if speaker.kind == "person" and name and speaker.name == name:
-            pass
         return speaker
 
     def _known_name(self, name: str, state: ArticleState) -> Speaker | None:
