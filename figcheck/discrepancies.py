@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import median
 from typing import Iterable
 
@@ -73,7 +74,8 @@ def gap(a: "_Statement", b: "_Statement") -> float:
 
 @dataclass
 class _Statement:
-    """One claim and its copies."""
+    """One claim and its copies; ``first`` is what the discrepancies table shows of the
+    earliest copy (its id, document, text, figure, claimant, outlet and hedging)."""
 
     rows: list[int]
     lo: float
@@ -84,39 +86,61 @@ class _Statement:
     claimant: str
     as_of: object
     order: tuple
+    first: dict
+
+
+def _text_column(name: str) -> cached_property:
+    return cached_property(lambda table: _strs(table.frame[name]))
+
+
+def _figure_column(name: str) -> cached_property:
+    return cached_property(lambda table: _floats(table.frame[name]))
 
 
 class _Table:
-    """The claims table as plain Python lists, read once."""
+    """The claims table; each column is read into a plain Python list when first used
+    (the summary reads every row, the discrepancies only the earliest copy of each claim)."""
 
     def __init__(self, claims: pd.DataFrame):
+        self.frame = claims
         self.n = len(claims)
-        col = claims.__getitem__
-        self.claim_id = _strs(col("claim_id"))
-        self.doc = _strs(col("doc"))
-        self.source = _strs(col("source"))
-        self.text = _strs(col("text"))
-        self.sentence = _strs(col("sentence"))
-        self.qualifier = _strs(col("qualifier"))
-        self.unit = _strs(col("unit"))
-        self.entity = _strs(col("entity"))
-        self.attributed_to = _strs(col("attributed_to"))
-        self.quantity = _strs(col("quantity"))
-        self.value = _floats(col("value"))
-        self.low = _floats(col("low"))
-        self.high = _floats(col("high"))
-        self.start = claims["start"].tolist()
-        self.hedged = claims["hedged"].tolist()
-        as_of = claims["as_of"]
-        published = claims["published"]
-        self.as_of = as_of.where(as_of.notna(), published).tolist()
-        self.as_of_key = [_date_key(d) for d in self.as_of]
 
-    def claimant(self, i: int) -> str:
-        """Who stands behind a figure: its attributed source, else the outlet's own voice."""
-        if self.attributed_to[i]:
-            return self.attributed_to[i].casefold()
-        return "outlet: " + (self.source[i] or self.doc[i]).casefold()
+    claim_id = _text_column("claim_id")
+    doc = _text_column("doc")
+    source = _text_column("source")
+    text = _text_column("text")
+    unit = _text_column("unit")
+    entity = _text_column("entity")
+    attributed_to = _text_column("attributed_to")
+    value = _figure_column("value")
+    low = _figure_column("low")
+    high = _figure_column("high")
+
+    @cached_property
+    def hedged(self) -> list:
+        return self.frame["hedged"].tolist()
+
+    @cached_property
+    def as_of_series(self) -> pd.Series:
+        """The date a claim refers to, else its article's publication date."""
+        as_of = self.frame["as_of"]
+        return as_of.where(as_of.notna(), self.frame["published"])
+
+    @cached_property
+    def as_of(self) -> list:
+        return self.as_of_series.tolist()
+
+    @cached_property
+    def as_of_key(self) -> list[tuple]:
+        codes, uniques = pd.factorize(self.as_of_series)
+        keys = [_date_key(day) for day in uniques] + [_date_key(None)]  # code -1: no date
+        return [keys[code] for code in codes.tolist()]
+
+
+_FIGURES = ("value", "low", "high")
+# The columns that group rows into claims, order their copies, or show the earliest copy.
+_TEXTS = ("claim_id", "doc", "source", "text", "sentence", "qualifier", "attributed_to")
+_GROUPED = (*_TEXTS, *_FIGURES, "start", "hedged")
 
 
 def statements(claims: pd.DataFrame, tol: Tolerances | None = None) -> dict[str, list[_Statement]]:
@@ -125,31 +149,75 @@ def statements(claims: pd.DataFrame, tol: Tolerances | None = None) -> dict[str,
 
 
 def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
-    groups: dict[tuple, list[int]] = {}
-    for i in range(t.n):
-        if not t.quantity[i]:
-            continue
-        copy_key = (t.quantity[i], " ".join(t.sentence[i].split()), " ".join(t.text[i].split()),
-                    t.qualifier[i], t.value[i], t.low[i], t.high[i], t.claimant(i))
-        groups.setdefault(copy_key, []).append(i)
+    """The copies of a claim are the rows that share its quantity, sentence and text (white
+    space collapsed), qualifier, figures and claimant. Rows are grouped by integer codes of
+    those columns, each column's distinct values read once, so a table of many copies
+    costs little more than its distinct claims; only the earliest copy of each claim (by
+    date, document, offset and id) is read into Python."""
+    frame = t.frame
+    quantity = _texts(frame["quantity"])
+    kept = np.flatnonzero(quantity != "")
+    if not len(kept):
+        return {}
+    part = frame[list(_GROUPED)]
+    if len(kept) < t.n:
+        part, quantity = part.take(kept), quantity[kept]
+    col = {name: _texts(part[name]) for name in _TEXTS}
+    figures = {name: _float_array(part[name]) for name in _FIGURES}
+    claimants = _claimants(part)
+    group = _codes(quantity)
+    for codes in (_codes(col["sentence"], _collapse), _codes(col["text"], _collapse),
+                  _codes(col["qualifier"]), *(_codes(figures[name]) for name in _FIGURES),
+                  _codes(claimants)):
+        group, _ = pd.factorize(group * (int(codes.max()) + 2) + (codes + 1))
+    as_of = t.as_of_series.take(kept)
+    date_codes, dates = pd.factorize(as_of)
+    date_keys = [_date_key(day) for day in dates] + [_date_key(None)]  # code -1: no date
+    starts = _start_numbers(part["start"])
+    # Rows by claim, each claim's rows by (date, document, offset, id); a stable sort, so
+    # equal keys keep the table's order.
+    by_claim = np.lexsort((_ranks(col["claim_id"]), starts, _ranks(col["doc"]),
+                           _ranks(date_keys)[date_codes], group))
+    bounds = np.flatnonzero(np.diff(group[by_claim])) + 1
+    begins = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(by_claim)]))
+    firsts = by_claim[begins]
+    # Claims in the order their first row comes in the table (the order a dict keyed by
+    # claim would have), then sorted by date per quantity below.
+    in_table_order = np.argsort(np.minimum.reduceat(by_claim, begins), kind="stable")
+
+    first = {name: values[firsts].tolist() for name, values in col.items()}
+    values, lows, highs = (_floats_of(figures[name][firsts]) for name in _FIGURES)
+    first_claimants = claimants[firsts].tolist()
+    as_ofs = as_of.take(firsts).tolist()
+    keys = [date_keys[code] for code in date_codes[firsts].tolist()]
+    first_starts = starts[firsts].tolist()
+    hedged = part["hedged"].take(firsts).tolist()
+    quantities = quantity[firsts].tolist()
+    row_numbers = kept[by_claim].tolist()
+    begins, ends = begins.tolist(), ends.tolist()
+
     out: dict[str, list[_Statement]] = {}
-    for rows in groups.values():
-        rows.sort(key=lambda i: (t.as_of_key[i], t.doc[i], _num(t.start[i]), t.claim_id[i]))
-        i = rows[0]
-        span = interval(t.qualifier[i], t.value[i], t.low[i], t.high[i], tol)
+    for k in in_table_order.tolist():
+        v, lo, hi = values[k], lows[k], highs[k]
+        span = interval(first["qualifier"][k], v, lo, hi, tol)
         if span is None:
             continue
-        v, lo, hi = t.value[i], t.low[i], t.high[i]
         stated_low = lo if lo is not None else (v if v is not None else span[0])
         stated_high = hi if hi is not None else (v if v is not None else span[1])
         central = v if v is not None else (
             (lo + hi) / 2 if lo is not None and hi is not None else stated_low)
-        out.setdefault(t.quantity[i], []).append(_Statement(
-            rows=rows, lo=span[0], hi=span[1], stated_low=stated_low, stated_high=stated_high,
-            central=central, claimant=t.claimant(i), as_of=t.as_of[i],
-            order=(t.as_of_key[i], t.doc[i], _num(t.start[i]), t.claim_id[i])))
-    for group in out.values():
-        group.sort(key=lambda s: s.order)
+        out.setdefault(quantities[k], []).append(_Statement(
+            rows=row_numbers[begins[k]:ends[k]], lo=span[0], hi=span[1],
+            stated_low=stated_low, stated_high=stated_high, central=central,
+            claimant=first_claimants[k], as_of=as_ofs[k],
+            order=(keys[k], first["doc"][k], first_starts[k], first["claim_id"][k]),
+            first={"claim_id": first["claim_id"][k], "doc": first["doc"][k],
+                   "text": first["text"][k], "value": v, "low": lo,
+                   "attributed_to": first["attributed_to"][k], "source": first["source"][k],
+                   "hedged": hedged[k]}))
+    for group_statements in out.values():
+        group_statements.sort(key=lambda s: s.order)
     return out
 
 
@@ -180,7 +248,7 @@ class Analysis:
 
     def discrepancies(self) -> pd.DataFrame:
         if self._discrepancies is None:
-            self._discrepancies = _find(self.table, self.statements)
+            self._discrepancies = _find(self.statements)
         return self._discrepancies
 
     def summary(self, discrepancies: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -197,7 +265,7 @@ def find(claims: pd.DataFrame, *, config: Config | None = None) -> pd.DataFrame:
     return Analysis(claims, config).discrepancies()
 
 
-def _find(t: _Table, per_quantity: dict[str, list[_Statement]]) -> pd.DataFrame:
+def _find(per_quantity: dict[str, list[_Statement]]) -> pd.DataFrame:
     records = []
     for quantity in sorted(per_quantity):
         rows = []
@@ -205,29 +273,29 @@ def _find(t: _Table, per_quantity: dict[str, list[_Statement]]) -> pd.DataFrame:
             rows.append((a.order, b.order, a, b))
         rows.sort(key=lambda r: (r[0], r[1]))
         for _, _, a, b in rows:
-            records.append(_record(t, quantity, a, b))
+            records.append(_record(quantity, a, b))
     return schema.from_records(records, schema.DISCREPANCIES)
 
 
-def _record(t: _Table, quantity: str, a: _Statement, b: _Statement) -> dict:
-    i, j = a.rows[0], b.rows[0]
+def _record(quantity: str, a: _Statement, b: _Statement) -> dict:
+    first_a, first_b = a.first, b.first
     if a.claimant != b.claimant:
         kind = "between_sources"
-    elif t.as_of_key[i] != t.as_of_key[j]:
+    elif a.order[0] != b.order[0]:
         kind = "over_time"
     else:
         kind = "within_source"
     return {
-        "quantity": quantity, "claim_a": t.claim_id[i], "claim_b": t.claim_id[j], "kind": kind,
-        "gap": round(gap(a, b), 6),
-        "value_a": t.value[i] if t.value[i] is not None else t.low[i],
-        "value_b": t.value[j] if t.value[j] is not None else t.low[j],
-        "text_a": t.text[i], "text_b": t.text[j],
-        "attributed_to_a": t.attributed_to[i], "attributed_to_b": t.attributed_to[j],
-        "source_a": t.source[i], "source_b": t.source[j],
-        "as_of_a": as_date(t.as_of[i]), "as_of_b": as_date(t.as_of[j]),
-        "doc_a": t.doc[i], "doc_b": t.doc[j],
-        "hedged": bool(t.hedged[i]) or bool(t.hedged[j]),
+        "quantity": quantity, "claim_a": first_a["claim_id"], "claim_b": first_b["claim_id"],
+        "kind": kind, "gap": round(gap(a, b), 6),
+        "value_a": first_a["value"] if first_a["value"] is not None else first_a["low"],
+        "value_b": first_b["value"] if first_b["value"] is not None else first_b["low"],
+        "text_a": first_a["text"], "text_b": first_b["text"],
+        "attributed_to_a": first_a["attributed_to"], "attributed_to_b": first_b["attributed_to"],
+        "source_a": first_a["source"], "source_b": first_b["source"],
+        "as_of_a": as_date(a.as_of), "as_of_b": as_date(b.as_of),
+        "doc_a": first_a["doc"], "doc_b": first_b["doc"],
+        "hedged": bool(first_a["hedged"]) or bool(first_b["hedged"]),
         "copies_a": len(a.rows), "copies_b": len(b.rows),
     }
 
@@ -298,6 +366,72 @@ def _strs(series: pd.Series) -> list[str]:
 
 def _floats(series: pd.Series) -> list[float | None]:
     return [None if v != v else float(v) for v in series.to_numpy(dtype="float64", na_value=np.nan).tolist()]
+
+
+def _texts(series: pd.Series) -> np.ndarray:
+    """A column as an array of ``str``, ``""`` where missing (as :func:`_strs` reads it)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object, na_value="")
+    return np.array(_strs(series), dtype=object)
+
+
+def _float_array(series: pd.Series) -> np.ndarray:
+    return series.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _floats_of(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else float(v) for v in values.tolist()]
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _codes(values: np.ndarray, normalize=None) -> np.ndarray:
+    """An integer per row, the same for rows whose values are equal (after ``normalize``,
+    applied once per distinct value). Figures are compared as Python compares them: -0.0
+    is 0.0, and every missing one (NaN) is the same."""
+    if values.dtype.kind == "f":
+        values = values + 0.0  # -0.0 + 0.0 is 0.0
+    codes, uniques = pd.factorize(values)
+    if normalize is not None:
+        merged, _ = pd.factorize(np.array([normalize(u) for u in uniques], dtype=object))
+        codes = merged[codes]
+    return codes
+
+
+def _ranks(values) -> np.ndarray:
+    """Integers that sort as ``values`` do in Python, equal for equal values."""
+    if isinstance(values, np.ndarray):
+        codes, uniques = pd.factorize(values)
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        return rank[codes]
+    distinct = {value: k for k, value in enumerate(sorted(set(values)))}
+    return np.array([distinct[value] for value in values], dtype=np.int64)
+
+
+def _claimants(claims: pd.DataFrame) -> np.ndarray:
+    """Who stands behind each figure: its attributed source, else the outlet's own voice
+    (the article's ``doc`` when no outlet is known), case-folded."""
+    attributed = _texts(claims["attributed_to"])
+    outlets = _texts(claims["source"])
+    voices = np.where(outlets != "", outlets, _texts(claims["doc"]))
+    return np.where(attributed != "", _each_distinct(attributed, str.casefold),
+                    _each_distinct(voices, lambda name: "outlet: " + name.casefold()))
+
+
+def _each_distinct(values: np.ndarray, function) -> np.ndarray:
+    """``function`` of each value, called once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    return np.array([function(u) for u in uniques] + [None], dtype=object)[codes]
+
+
+def _start_numbers(series: pd.Series) -> np.ndarray:
+    if series.dtype == np.int64:
+        return series.to_numpy()
+    return np.array([_num(v) for v in series.tolist()], dtype=np.int64)
 
 
 def _num(value) -> int:
