@@ -139,6 +139,21 @@ def test_copies_of_one_claim_corroborate_and_are_counted_once():
     assert summary.loc[0, "claims"] == 51 and summary.loc[0, "distinct"] == 2 and summary.loc[0, "sources"] == 2
 
 
+def test_copies_differ_only_in_white_space_and_the_case_of_their_claimant():
+    """A copy re-flowed by another outlet's system (line breaks, double spaces) or naming the
+    claimant in capitals is still the same claim; its earliest copy is the earliest date,
+    then the first document."""
+    copies = [claim("late", 10000, who="NIS", sentence="NIS said 10,000  soldiers.", text="10,000  soldiers",
+                    as_of="2024-10-12", doc="a.txt"),
+              claim("second", 10000, who="nis", sentence="NIS said\n10,000 soldiers.", text="10,000\nsoldiers",
+                    as_of="2024-10-10", doc="c.txt"),
+              claim("first", 10000, who="NIS", sentence=" NIS said 10,000 soldiers. ", text="10,000 soldiers",
+                    as_of="2024-10-10", doc="b.txt")]
+    other = claim("budanov", 12000, who="Budanov", as_of="2024-10-25")
+    found = figcheck.discrepancies(table(*copies, other))
+    assert list(zip(found.claim_a, found.copies_a, found.claim_b, found.copies_b)) == [("first", 3, "budanov", 1)]
+
+
 def test_the_same_figure_in_different_words_is_two_claims():
     found = figcheck.discrepancies(table(
         claim("a1", 10000, who="Zelensky", sentence="Zelensky said ten thousand."),
