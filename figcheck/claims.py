@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterable
 
 import pandas as pd
@@ -23,7 +22,6 @@ import regex
 from figcheck import dates, numbers, rules, schema
 from figcheck.article import Article
 
-T = rules.REGEX_TIMEOUT_SECONDS
 _QUOTE_OPEN = "\u201c"
 _QUOTE_CLOSE = "\u201d"
 _STRAIGHT = '"'
@@ -103,8 +101,8 @@ class Engine:
         # -- sentences
         self.abbreviations = {a.lower() for a in book.lists["abbreviation"]}
         boundary = r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)|\n"
-        self._boundary = regex.compile(boundary)
-        self._boundary_back = regex.compile("(?r)" + boundary)  # searched leftwards
+        self._boundary = rules.compile(boundary)
+        self._boundary_back = rules.compile("(?r)" + boundary)  # searched leftwards
         # -- exclusions
         # All exclusion contexts are tried in one call per side: each rule's pattern sits
         # in an optional look-around that leaves an empty named group when it holds.
@@ -115,8 +113,8 @@ class Engine:
                 before_parts.append(f"(?:(?<=(?:{book.expand(rule.get('before'))}))(?P<b{k}>))?")
             if rule.get("after"):
                 after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
-        self._exclusion_before = regex.compile("".join(before_parts))
-        self._exclusion_after = regex.compile("".join(after_parts))
+        self._exclusion_before = rules.compile("".join(before_parts))
+        self._exclusion_after = rules.compile("".join(after_parts))
         # Per rule: (id, group index before, group index after, conditions...), so the hot
         # loop reads tuples instead of dictionaries.
         self.exclusion_markers = {m for rule in self.exclusions for m in rule.get("needs_any", ())}
@@ -149,24 +147,23 @@ class Engine:
                     f"[\\s\"\u201c\u201d'\u2018\u2019]*)(?P<at{k}>))?")
             if rule.get("after"):
                 after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
-        self._qualifier_before = regex.compile("(?i)" + "".join(before_parts))
-        self._qualifier_after = regex.compile("(?i)" + "".join(after_parts))
+        self._qualifier_before = rules.compile("(?i)" + "".join(before_parts))
+        self._qualifier_after = rules.compile("(?i)" + "".join(after_parts))
         self._qualifier_checks = [
             (k, self._qualifier_before.groupindex.get(f"at{k}"), self._qualifier_before.groupindex.get(f"b{k}"),
              self._qualifier_after.groupindex.get(f"a{k}"), rule.get("qualifier"), rule.id)
             for k, rule in enumerate(self.qualifiers)]
         self._qualifier_after_each = {
-            k: regex.compile("(?i)" + book.expand(rule.get("after")))
+            k: rules.compile("(?i)" + book.expand(rule.get("after")))
             for k, rule in enumerate(self.qualifiers) if rule.get("after")}
         self.date_exclusions = {r.id for r in self.exclusions if r.get("calendar_date")}
         self.small_count_rule = next(r for r in self.exclusions if r.get("needs_people_unit"))
         # -- units
         self.unit_nouns: dict[tuple[str, ...], tuple[str, str, bool]] = {}
         self.unit_status: dict[str, tuple[str, str]] = {}
-        predicates: dict[str, tuple[str, str]] = {}
         befores: dict[str, tuple[str, str]] = {}
         self.unit_canonical: dict[str, str] = {}
-        self.predicate_rules: list[tuple[str, str, regex.Pattern]] = []
+        self.predicate_rules: list[tuple[str, str, str]] = []
         self.currency_words: dict[str, str] = {}
         for rule in book.of("units"):
             unit = rule.get("unit")
@@ -192,11 +189,11 @@ class Engine:
         self.before_triggers = rules.Triggers(
             [w for r in book.of("units") for phrase in r.get("before", [])
              for w in phrase.split() if w.lower() not in self.phrase_stop_words])
-        self._predicate = regex.compile(r"(?i)(?<![\w])(?:" + "|".join(
+        self._predicate = rules.compile(r"(?i)(?<![\w])(?:" + "|".join(
             f"(?P<p{k}>{alternation})" for k, (_u, _r, alternation) in enumerate(self.predicate_rules))
             + r")(?![\w])")
         self.befores = befores
-        self._before_unit = regex.compile(
+        self._before_unit = rules.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
         self.generic_units = {r.get("unit") for r in book.of("units") if r.get("generic")}
@@ -205,28 +202,28 @@ class Engine:
         self.coordinators = {w.lower() for w in book.lists["coordinator"]}
         self.strength_words = {w.lower() for w in book.lists["strength_word"]}
         self.noun_first_words = {k[0] for k in self.unit_nouns if len(k) > 1}
-        self._group_each = regex.compile(
+        self._group_each = rules.compile(
             r"(?i)\s+(?:" + f["group_noun"] + r")\b(?P<mid>[^.;:!?]{0,80}?)[\s,]+(?:"
             + f["group_each"] + r")\s+")
-        self._group_of = regex.compile(r"(?i)\s+(?:" + f["group_noun"] + r")\s+of\s+")
-        self._each_after = regex.compile(
+        self._group_of = rules.compile(r"(?i)\s+(?:" + f["group_noun"] + r")\s+of\s+")
+        self._each_after = rules.compile(
             r"(?i)(?:\s+[^\W\d_]+){0,3}?\s+(?:" + f["group_each_after"] + r")(?![\w])")
-        self._np_word = regex.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*")
+        self._np_word = rules.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*")
         # -- entities
         self.entity_of: dict[str, tuple[str, str]] = {}
         for rule in book.of("entities"):
             for alias in rule.get("aliases", []):
                 self.entity_of[alias] = (rule.get("entity"), rule.id)
-        self._entity = regex.compile(
+        self._entity = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
         self.entity_triggers = rules.Triggers(self.entity_of)
-        self._entity_pair = regex.compile(
+        self._entity_pair = rules.compile(
             r"\s*(?:,|\s(?:" + f["coordinator"] + r"))\s+(?:the\s+)?(?P<alias>"
             + rules.list_alternation(self.entity_of) + r")(?![\w])")
-        self._location = regex.compile(
+        self._location = rules.compile(
             r"(?i)(?<![\w])(?:" + f["location_marker"] + r")\s+(?:the\s+)?(?-i:(?P<alias>"
             + rules.list_alternation(self.entity_of) + r"))(?![\w])")
-        self._owner = regex.compile(
+        self._owner = rules.compile(
             r"(?i)[\s,]*(?:" + f["owner_marker"] + r")\s+(?-i:(?P<alias>" + rules.list_alternation(self.entity_of) + r"))(?![\w])")
         # -- speakers
         self.speaker_of: dict[str, tuple[str, str, str]] = {}
@@ -234,11 +231,11 @@ class Engine:
             for alias in rule.get("aliases", []):
                 self.speaker_of[alias] = (rule.get("canonical"), rule.get("kind"), rule.id)
                 self.speaker_of[alias.replace("'", "\u2019")] = (rule.get("canonical"), rule.get("kind"), rule.id)
-        self._speaker_alias = regex.compile(
+        self._speaker_alias = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of) + r")(?![\w])")
-        self._speech_verb = regex.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
-        self._verb_prefix = regex.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
-        self._trailing_date = regex.compile(
+        self._speech_verb = rules.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
+        self._verb_prefix = rules.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
+        self._trailing_date = rules.compile(
             r"(?ri)\s+(?:on\s+|last\s+|this\s+)?(?:" + f["weekday_name"] + r"|" + f["trailing_time_word"]
             + r"|" + f["calendar_date"] + r")\s*\Z")
         self.trailing_date_triggers = rules.Triggers(
@@ -254,11 +251,12 @@ class Engine:
             for p in book.lists[f"pronoun_{kind}"]:
                 self.pronouns[p.lower()] = kind
         self.source_documents = {w.lower() for w in book.lists["source_document"]}
+        self.document_first_words = {w.split()[0].lower() for w in book.lists["source_document"]}
         attribution = {r.id: r for r in book.of("attribution")}
-        self._according = regex.compile(r"(?i)" + attribution["ATTR-ACCORDING-TO"].pattern)
-        self._citing = regex.compile(r"(?i)" + attribution["ATTR-CITING"].pattern)
-        self._cited_as = regex.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
-        self._document = regex.compile(attribution["ATTR-DOCUMENT"].pattern)
+        self._according = rules.compile(r"(?i)" + attribution["ATTR-ACCORDING-TO"].pattern)
+        self._citing = rules.compile(r"(?i)" + attribution["ATTR-CITING"].pattern)
+        self._cited_as = rules.compile(attribution["ATTR-CITED-AS-SAYING"].pattern)
+        self._document = rules.compile(attribution["ATTR-DOCUMENT"].pattern)
         self._debug: list | None = None
         # Per-article working state, set as an article is read (an Engine reads one
         # article at a time; processes, not threads, read in parallel).
@@ -271,7 +269,7 @@ class Engine:
         self.cited_as_triggers = rules.Triggers(attribution["ATTR-CITED-AS-SAYING"].get("triggers"))
         self.document_triggers = rules.Triggers(book.lists["source_document"])
         # Only a sentence that refers back ("He added", "the report said") needs the one before.
-        self._anaphoric_speaker = regex.compile(
+        self._anaphoric_speaker = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(
                 [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
                 + [f"the {d}" for d in book.lists["source_document"]]
@@ -280,11 +278,14 @@ class Engine:
         self.anaphora_triggers = rules.Triggers(
             [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
             + book.lists["source_document"])
-        self._acronym = regex.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
-        self._capitalized = regex.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
+        self._acronym = rules.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
+        self._capitalized = rules.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
         # -- hedges
         self.hedges = list(book.of("hedges"))
-        self._hedge = regex.compile(
+        # A user's hedge rule without triggers must be searched everywhere: then no gate.
+        self.hedge_triggers = None if any(not rule.get("triggers") for rule in self.hedges) \
+            else rules.Triggers([t for rule in self.hedges for t in rule.get("triggers")])
+        self._hedge = rules.compile(
             r"(?i)" + "|".join(f"(?P<h{k}>{rule.pattern})" for k, rule in enumerate(self.hedges)))
         # -- small words the engine reads phrases with, from the rule files
         self.entity_breaks = list(book.lists["entity_clause_break"])
@@ -292,22 +293,22 @@ class Engine:
         self.relative_pronouns = {w.lower() for w in book.lists["relative_pronoun"]}
         self.determiners = {w.lower() for w in book.lists["determiner"]}
         self.noun_markers = {w.lower() for w in book.lists["noun_marker"]}
-        self._antecedent = regex.compile(
+        self._antecedent = rules.compile(
             r"(?i)\b(?:" + f["antecedent_preposition"] + r")\s+(?=(?:" + f["determiner"] + r")\b)")
-        self._leading_determiner = regex.compile(r"(?i)^(?:" + f["determiner"] + r")\s+")
-        self._speaker_phrase_end = regex.compile(
+        self._leading_determiner = rules.compile(r"(?i)^(?:" + f["determiner"] + r")\s+")
+        self._speaker_phrase_end = rules.compile(
             r"[,;:.\u201c\u201d\"(]|\s(?:" + f["speaker_phrase_end"] + r")\s|\n")
-        self._document_of = regex.compile(
+        self._document_of = rules.compile(
             r"(?i)(?:" + f["determiner"] + r"\s+)?(?:" + f["source_document"] + r")\s+(?:from|of|by)\s+(.+)")
-        self._citing_gap = regex.compile(
+        self._citing_gap = rules.compile(
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
-        self._quote_mark = regex.compile(r'[\u201c\u201d"\n]')
-        self._digit = regex.compile(r"\d")
-        self._range_follows = regex.compile(
+        self._quote_mark = rules.compile(r'[\u201c\u201d"\n]')
+        self._digit = rules.compile(r"\d")
+        self._range_follows = rules.compile(
             r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
-        self._letters = regex.compile(r"[^\W\d_]+")
-        self._word_before = regex.compile(r"(?r)([^\W\d_]+)\W*\Z")
-        self._tail_stop = regex.compile(r"[.;\n]")
+        self._letters = rules.compile(r"[^\W\d_]+")
+        self._word_before = rules.compile(r"(?r)([^\W\d_]+)\W*\Z")
+        self._tail_stop = rules.compile(r"[.;\n]")
 
     # ------------------------------------------------------------------------------
     def extract(self, article: Article, debug: list | None = None) -> list[dict[str, Any]]:
@@ -363,7 +364,7 @@ class Engine:
                         state.day_numbers.append(pos)
                     consumed = core_end
                     if self._may_start_range(text, core_end) and \
-                            self._range_follows.match(text, core_end, timeout=T):
+                            self._range_follows.match(text, core_end):
                         # "aged 18 to 60": the second end is no figure either.
                         whole = self.grammar.parse_at(text, pos)
                         if whole is not None:
@@ -430,7 +431,8 @@ class Engine:
             row_rules.extend(a_rules)
             if date_rule:
                 row_rules.append(date_rule)
-            hedge = self._hedge.search(text, s_start, fig.end, timeout=T)
+            hedge = self._hedge.search(text, s_start, fig.end) \
+                if self.hedge_triggers is None or self.hedge_triggers.any_in(self._words) else None
             hedged = hedge is not None
             if hedged:
                 row_rules.append(self.hedges[int(hedge.lastgroup[1:])].id)
@@ -493,7 +495,7 @@ class Engine:
         start = block
         at = pos
         while at > floor:
-            m = self._boundary_back.search(text, floor, at, timeout=T)
+            m = self._boundary_back.search(text, floor, at)
             if m is None:
                 break
             if self._is_boundary(text, m, begin):
@@ -502,7 +504,7 @@ class Engine:
             at = m.start()
         ceiling = min(len(text), max(start, block) + _MAX_SENTENCE)
         end = ceiling
-        for m in self._boundary.finditer(text, pos, ceiling, timeout=T):
+        for m in self._boundary.finditer(text, pos, ceiling):
             if self._is_boundary(text, m, start):
                 end = m.end()
                 break
@@ -527,7 +529,7 @@ class Engine:
         """Quotation spans (inside the marks), pairing curly and straight marks per paragraph."""
         spans = []
         open_at = None
-        for m in self._quote_mark.finditer(text, begin, timeout=T):
+        for m in self._quote_mark.finditer(text, begin):
             ch = m.group()
             if ch == "\n":
                 if open_at is not None and text[m.start() - 1:m.start()] == "\n":
@@ -596,13 +598,13 @@ class Engine:
             hit_before = hit_after = False
             if b_group is not None:
                 if before is None:
-                    before = self._exclusion_before.match(text, core_start, timeout=T).groups()
+                    before = self._exclusion_before.match(text, core_start).groups()
                 hit_before = before[b_group - 1] is not None
             if a_group is not None and not (hit_before and not both):
                 if after_core is None:
-                    after_core = self._exclusion_after.match(text, core_end, timeout=T).groups()
+                    after_core = self._exclusion_after.match(text, core_end).groups()
                     after_end = after_core if end == core_end else \
-                        self._exclusion_after.match(text, end, timeout=T).groups()
+                        self._exclusion_after.match(text, end).groups()
                 hit_after = after_core[a_group - 1] is not None or after_end[a_group - 1] is not None
             if (hit_before and hit_after) if both else (hit_before or hit_after):
                 return rule_id
@@ -622,7 +624,7 @@ class Engine:
         self._qualifier_end = fig.end
         if fig.vague:
             return "several", None
-        before = self._qualifier_before.match(text, fig.start, timeout=T)
+        before = self._qualifier_before.match(text, fig.start)
         marks = before.groups() if before is not None else ()
         after_marks = None
         for k, at_group, b_group, a_group, qualifier, rule_id in self._qualifier_checks:
@@ -631,9 +633,9 @@ class Engine:
                 return ("range", None) if fig.is_range else (qualifier, rule_id)
             if a_group is not None and not fig.is_range:
                 if after_marks is None:
-                    after_marks = self._qualifier_after.match(text, fig.end, timeout=T).groups()
+                    after_marks = self._qualifier_after.match(text, fig.end).groups()
                 if after_marks[a_group - 1] is not None:
-                    own = self._qualifier_after_each[k].match(text, fig.end, timeout=T)
+                    own = self._qualifier_after_each[k].match(text, fig.end)
                     self._qualifier_end = own.end() if own else fig.end
                     return qualifier, rule_id
         return ("range", None) if fig.is_range else ("exact", None)
@@ -642,7 +644,7 @@ class Engine:
     def _phrase(self, text: str, pos: int, limit: int) -> list[tuple[str, int, int]]:
         """Words right after a figure, up to a stop word or punctuation."""
         return [(m.group(), m.start(), m.end()) for m in islice(
-            self._np_word.finditer(text, pos, min(limit, pos + 90), timeout=T), _PHRASE_WORDS)]
+            self._np_word.finditer(text, pos, min(limit, pos + 90)), _PHRASE_WORDS)]
 
     def _unit(self, text: str, fig: numbers.Figure, s_start: int, s_end: int,
               previous: list[dict[str, Any]], row_rules: list[str],
@@ -779,13 +781,13 @@ class Engine:
         if not self.predicate_triggers.any_in(self._words):
             return None
         limit = min(s_end, pos + 110)
-        digit = self._digit.search(text, pos, limit, timeout=T)
+        digit = self._digit.search(text, pos, limit)
         nxt = digit.start() if digit else limit
-        m = self._predicate.search(text, pos, nxt, timeout=T)
+        m = self._predicate.search(text, pos, nxt)
         if m is None:
             return None
         between = text[pos:m.start()]
-        if any(brk in between for brk in self.speaker_breaks) or self._speech_verb.search(between, timeout=T):
+        if any(brk in between for brk in self.speaker_breaks) or self._speech_verb.search(between):
             return None
         unit, rule_id, _alternation = self.predicate_rules[int(m.lastgroup[1:])]
         return unit, rule_id
@@ -800,11 +802,11 @@ class Engine:
             if at >= 0:
                 window_start = max(window_start, at + len(brk))
         best = None
-        for m in self._before_unit.finditer(text, window_start, fig.start, timeout=T):
+        for m in self._before_unit.finditer(text, window_start, fig.start):
             best = m
         if best is None:
             return None
-        if self._digit.search(text, best.end(), fig.start, timeout=T):
+        if self._digit.search(text, best.end(), fig.start):
             return None
         key = " ".join(best.group().lower().split())
         return self.befores.get(key)
@@ -812,7 +814,7 @@ class Engine:
     def _composite(self, text: str, fig: numbers.Figure, s_end: int):
         """A group count and the size of each group: "two brigades ..., each of 6,000",
         "five battalions of 800 troops each"."""
-        m = self._group_each.match(text, fig.end, s_end, timeout=T)
+        m = self._group_each.match(text, fig.end, s_end)
         part = self.grammar.parse_at(text, m.end()) if m else None
         if part is not None and part.value is not None and part.start == m.end():
             part_end = part.end
@@ -822,19 +824,19 @@ class Engine:
                 part_end = _without_full_stop(text, e)
             mid = m.group("mid")
         else:
-            m = self._group_of.match(text, fig.end, s_end, timeout=T)
+            m = self._group_of.match(text, fig.end, s_end)
             if not m:
                 return None
             part = self.grammar.parse_at(text, m.end())
             if part is None or part.value is None or part.start != m.end():
                 return None
-            each = self._each_after.match(text, part.end, s_end, timeout=T)
+            each = self._each_after.match(text, part.end, s_end)
             if not each:
                 return None
             part_end = each.end()
             mid = text[part.end:each.start()]
         mid_unit = None
-        for token in self._letters.findall(mid, timeout=T):
+        for token in self._letters.findall(mid):
             if (token.lower(),) in self.unit_nouns:
                 unit, rule_id, people = self.unit_nouns[(token.lower(),)]
                 mid_unit = _Unit(unit, rule_id, people)
@@ -847,23 +849,23 @@ class Engine:
             if previous and previous[-1]["entity"]:
                 return previous[-1]["entity"], "ENT-CARRIED", phrase_end
             return None, None, phrase_end
-        m = self._entity.search(text, fig.end, phrase_end, timeout=T)
+        m = self._entity.search(text, fig.end, phrase_end)
         if m:
             entity, rule_id = self._joined_entity(text, m, phrase_end + 40)
             return entity, rule_id, phrase_end
-        owner = self._owner.match(text, phrase_end, min(len(text), phrase_end + 60), timeout=T)
+        owner = self._owner.match(text, phrase_end, min(len(text), phrase_end + 60))
         if owner:
             entity, rule_id = self.entity_of[owner.group("alias")]
             return entity, rule_id, owner.end()
         # "8,120 people (died) in Turkey": where they were, before the next figure.
         limit = min(len(text), phrase_end + 60)
-        digit = self._digit.search(text, phrase_end, limit, timeout=T)
+        digit = self._digit.search(text, phrase_end, limit)
         limit = digit.start() if digit else limit
         for brk in self.entity_breaks:
             at = text.find(brk, phrase_end, limit)
             if at >= 0:
                 limit = at  # "62,914 injured, and in northern Syria ...": another clause
-        place = self._location.search(text, phrase_end, limit, timeout=T)
+        place = self._location.search(text, phrase_end, limit)
         if place:
             entity, rule_id = self._joined_entity(text, place, limit, group="alias")
             return entity, rule_id, phrase_end
@@ -873,7 +875,7 @@ class Engine:
             if at >= 0:
                 clause_start = max(clause_start, at + len(sep))
         skip = self._speaker_spans
-        for m in self._entity.finditer(text, clause_start, fig.start, timeout=T):
+        for m in self._entity.finditer(text, clause_start, fig.start):
             if any(s <= m.start() < e for s, e in skip):
                 continue
             if previous and previous[-1]["entity"] and m.start() < previous[-1]["start"]:
@@ -889,7 +891,7 @@ class Engine:
         """The entity a match names, or two joined ("Türkiye and Syria", "Russian and
         North Korean troops") as one entity "turkish and syrian"."""
         entity, rule_id = self.entity_of[m.group(group)]
-        joined = self._entity_pair.match(text, m.end(group), limit, timeout=T)
+        joined = self._entity_pair.match(text, m.end(group), limit)
         if joined:
             other, _rule = self.entity_of[joined.group("alias")]
             if other != entity:
@@ -905,7 +907,7 @@ class Engine:
         words = rules.words_of(text, s, e)
         # Only a sentence whose speaker is a pronoun or "the report" needs the one before.
         needs_context = self.anaphora_triggers.any_in(words) and bool(
-            self._anaphoric_speaker.search(text, s, e, timeout=T))
+            self._anaphoric_speaker.search(text, s, e))
         for _ in range(_CONTEXT_SENTENCES if needs_context else 0):
             before = self._sentence_before(text, begin, s)
             if before is None or before[0] in state.seen_sentences:
@@ -947,19 +949,19 @@ class Engine:
             # The speech verbs are single lower-case words: find those the sentence has.
             events.extend(("verb", hit) for hit in rules.find_words(text, s, e, verbs))
         if self.according_triggers.any_in(words):
-            for m in self._according.finditer(text, s, e, timeout=T):
+            for m in self._according.finditer(text, s, e):
                 events.append(("according", m))
         if self.cited_as_triggers.any_in(words):
-            for m in self._cited_as.finditer(text, s, e, timeout=T):
+            for m in self._cited_as.finditer(text, s, e):
                 events.append(("cited_as", m))
         events.sort(key=lambda ev: ev[1].start())
-        citing = self._citing.finditer(text, s, e, timeout=T) if self.citing_triggers.any_in(words) else ()
+        citing = self._citing.finditer(text, s, e) if self.citing_triggers.any_in(words) else ()
         for m in citing:
             # "citing data from the Kiel Institute": a later "The data ..." is theirs.
             phrase_words = text[m.end():self._phrase_stop(text, m.end(), e)].split()
             if phrase_words and phrase_words[0].lower() in self.source_documents:
                 self._speaker(" ".join(phrase_words), state, "ATTR-CITING", m.end())
-        document = self._document.match(text, s, e, timeout=T) \
+        document = self._document.match(text, s, e) \
             if self.document_triggers.any_in(words) else None
         if document:
             owner = state.documents.get(document.group().split()[-1].lower())
@@ -983,7 +985,7 @@ class Engine:
             if any(c.start <= m.start() < c.end for c in cues):
                 continue
             before_text = text[max(s, m.start() - 3):m.start()]
-            prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start(), timeout=T)
+            prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start())
             if prev_word:
                 marker = prev_word.group(1)
                 # "the reports", "media reports" are nouns; "The Associated Press reported" is not.
@@ -1021,8 +1023,8 @@ class Engine:
     def _attach_citing(self, text: str, cue: Cue, pos: int, e: int, state: ArticleState) -> None:
         if not self.citing_triggers.any_in(self._words):
             return
-        m = self._citing.search(text, pos, min(e, pos + 40), timeout=T)
-        if m and self._citing_gap.fullmatch(text, pos, m.start(), timeout=T):
+        m = self._citing.search(text, pos, min(e, pos + 40))
+        if m and self._citing_gap.fullmatch(text, pos, m.start()):
             phrase_end = self._phrase_stop(text, m.end(), e)
             cited = self._speaker(text[m.end():phrase_end], state, "ATTR-CITING", m.end())
             if cited is not None:
@@ -1034,10 +1036,10 @@ class Engine:
         chunk_end = verb_start
         before_verb = text[max(floor, verb_start - 40):verb_start].split()
         if before_verb and before_verb[-1].lower() in self.verb_prefix_last_words:
-            prefix = self._verb_prefix.search(text, max(floor, verb_start - 40), verb_start, timeout=T)
+            prefix = self._verb_prefix.search(text, max(floor, verb_start - 40), verb_start)
             if prefix:
                 chunk_end = prefix.start()
-        date = self._trailing_date.search(text, max(floor, chunk_end - 40), chunk_end, timeout=T) \
+        date = self._trailing_date.search(text, max(floor, chunk_end - 40), chunk_end) \
             if self.trailing_date_triggers.any_in(self._words) else None
         if date:
             chunk_end = date.start()
@@ -1056,7 +1058,7 @@ class Engine:
         if rel is not None and not chunk[cut + 1:].strip():
             # "a US military official, who cited ...": the relative clause's antecedent.
             head = chunk[:rel].rstrip(" ,")
-            head = self._antecedent.split(head, timeout=T)[-1]
+            head = self._antecedent.split(head)[-1]
             head_start = floor + chunk.find(head) if head else floor
             speaker = self._speaker(head, state, "ATTR-RELATIVE", head_start)
             return speaker, head_start, None
@@ -1067,8 +1069,9 @@ class Engine:
         # Apposition: "the head of ..., Kyrylo Budanov," or "Kyrylo Budanov, head of ...,"
         cited = None
         kept = []
+        may_cite = self.citing_triggers.any_in(self._words)
         for p in pieces:
-            m = self._citing.match(p.strip())
+            m = self._citing.match(p.strip()) if may_cite else None
             if m:
                 cited = self._speaker(p.strip()[m.end():], state, "ATTR-CITING", offset)
             else:
@@ -1091,7 +1094,7 @@ class Engine:
         return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
     def _looks_like_name(self, phrase: str) -> bool:
-        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase, timeout=T))
+        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase))
 
     def _person_name(self, phrase: str) -> str | None:
         """A trailing run of two to four capitalized words that are not titles or places."""
@@ -1136,13 +1139,15 @@ class Engine:
             if owner:
                 return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
         # "data from the Kiel Institute": remember whose data it is.
-        doc = self._document_of.match(phrase, timeout=T)
+        doc = self._document_of.match(phrase) if words and (
+            words[0] in self.document_first_words
+            or (len(words) > 1 and words[1] in self.document_first_words)) else None
         if doc:
             owner = self._speaker(doc.group(1), state, rule_id, at)
             if owner:
                 state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
             return owner
-        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase, timeout=T)]
+        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
         if name and any(name in m.group() for m, _k in known):
@@ -1162,7 +1167,7 @@ class Engine:
             cleaned = self._leading_determiner.sub("", phrase)
             speaker = Speaker(cleaned, "person", rule_id)
         else:
-            acronym = self._acronym.search(phrase, timeout=T)
+            acronym = self._acronym.search(phrase)
             single = phrase.strip()
             if acronym:
                 speaker = Speaker(acronym.group("abbr"), "agency", "ATTR-ACRONYM")
@@ -1231,7 +1236,7 @@ class Engine:
 
     def _phrase_stop(self, text: str, pos: int, end: int) -> int:
         """End of a speaker phrase after ``according to``/``said``: punctuation or a clause word."""
-        m = self._speaker_phrase_end.search(text, pos, end, timeout=T)
+        m = self._speaker_phrase_end.search(text, pos, end)
         stop = m.start() if m else end
         # Keep "Name (ABBR)" whole.
         if m and m.group() == "(":
@@ -1245,9 +1250,9 @@ class Engine:
     def _quote_speaker(self, text: str, q_start: int, q_end: int, state: ArticleState) -> Speaker | None:
         tail_end = min(len(text), q_end + 120)
         tail = text[q_end + 1:tail_end]
-        stop = self._tail_stop.search(tail, timeout=T)
+        stop = self._tail_stop.search(tail)
         tail = tail[:stop.start()] if stop else tail
-        m = self._speech_verb.search(tail, timeout=T)
+        m = self._speech_verb.search(tail)
         if m:
             after_verb = tail[m.end():]
             before_verb = tail[:m.start()].strip(" ,")
@@ -1264,7 +1269,7 @@ class Engine:
         cut = max(head.rfind("."), head.rfind("\n"), head.rfind("\u201d"))
         head = head[cut + 1:]
         m = None
-        for m in self._speech_verb.finditer(head, timeout=T):
+        for m in self._speech_verb.finditer(head):
             pass
         if m and not head[m.end():].strip(" :,\u2014-"):
             return self._speaker(head[:m.start()].split(",")[-1], state, "ATTR-QUOTE", q_start)

@@ -56,21 +56,21 @@ class DateFinder:
         self.weekdays = {k.lower(): int(v) for k, v in values["weekday"].items()}
         self.relative = {k.lower(): int(v) for k, v in values["relative_day"].items()}
         self.rules = {r.id: r for r in book.of("dates")}
-        self._calendar = regex.compile(self.rules["DATE-CALENDAR"].pattern)
-        self._weekday = regex.compile(self.rules["DATE-WEEKDAY"].pattern)
-        self._relative = regex.compile(self.rules["DATE-RELATIVE"].pattern)
-        self._same_day = regex.compile(self.rules["DATE-SAME-DAY"].pattern)
-        self._deadline = regex.compile(
+        self._calendar = rules.compile(self.rules["DATE-CALENDAR"].pattern)
+        self._weekday = rules.compile(self.rules["DATE-WEEKDAY"].pattern)
+        self._relative = rules.compile(self.rules["DATE-RELATIVE"].pattern)
+        self._same_day = rules.compile(self.rules["DATE-SAME-DAY"].pattern)
+        self._deadline = rules.compile(
             r"(?ri)(?<![\w])(?:" + book.fragments["deadline_word"] + r")\s+(?:the\s+)?\Z")
-        self._plan = regex.compile(r"(?i)(?<![\w])(?:" + book.fragments["plan_word"] + r")(?![\w])")
-        self._parts = regex.compile(
+        self._plan = rules.compile(r"(?i)(?<![\w])(?:" + book.fragments["plan_word"] + r")(?![\w])")
+        self._parts = rules.compile(
             r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
-        self._iso = regex.compile(r"(\d{4})-(\d\d)-(\d\d)")
+        self._iso = rules.compile(r"(\d{4})-(\d\d)-(\d\d)")
         self.calendar_triggers = rules.Triggers(list(self.months) + ["0"])
         self.weekday_triggers = rules.Triggers(self.weekdays)
         self.relative_triggers = rules.Triggers(self.relative)
         self.same_day_triggers = rules.Triggers(book.lists["same_day"])
-        self.heading = regex.compile(r"\A\s*(?:" + book.fragments["calendar_date"] + r")\s*\Z")
+        self.heading = rules.compile(r"\A\s*(?:" + book.fragments["calendar_date"] + r")\s*\Z")
 
     def find(self, text: str, start: int = 0, end: int | None = None,
              sentence_start: int | None = None,
@@ -88,16 +88,15 @@ class DateFinder:
             words = rules.words_of(text, start, end)
         clause_floor = start if sentence_start is None else sentence_start
         found: list[DateMention] = []
-        timeout = rules.REGEX_TIMEOUT_SECONDS
         if day_numbers is not None:
             calendar = []
             for at in day_numbers:
                 if start <= at < end and not any(m.start() <= at < m.end() for m in calendar):
                     calendar.extend(m for m in self._calendar.finditer(
-                        text, max(start, at - _DATE_REACH), min(end, at + _DATE_REACH), timeout=timeout)
+                        text, max(start, at - _DATE_REACH), min(end, at + _DATE_REACH))
                         if m.start() <= at < m.end())
         elif self.calendar_triggers.any_in(words) or self.iso_possible(text, start, end):
-            calendar = self._calendar.finditer(text, start, end, timeout=timeout)
+            calendar = self._calendar.finditer(text, start, end)
         else:
             calendar = ()
         for m in calendar:
@@ -105,7 +104,7 @@ class DateFinder:
             if mention is not None:
                 found.append(self._with_deadline(text, mention, clause_floor))
         taken = [(d.start, d.end) for d in found]
-        weekdays = self._weekday.finditer(text, start, end, timeout=timeout) \
+        weekdays = self._weekday.finditer(text, start, end) \
             if self.weekday_triggers.any_in(words) else ()
         for m in weekdays:
             if any(s <= m.start() < e for s, e in taken):
@@ -113,12 +112,12 @@ class DateFinder:
             day = m.group().split()[-1].lower()
             found.append(self._with_deadline(text, DateMention(
                 m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day]), clause_floor))
-        relative = self._relative.finditer(text, start, end, timeout=timeout) \
+        relative = self._relative.finditer(text, start, end) \
             if self.relative_triggers.any_in(words) else ()
         for m in relative:
             key = " ".join(m.group().lower().split())
             found.append(DateMention(m.start(), m.end(), "DATE-RELATIVE", days_back=self.relative[key]))
-        same_day = self._same_day.finditer(text, start, end, timeout=timeout) \
+        same_day = self._same_day.finditer(text, start, end) \
             if self.same_day_triggers.any_in(words) else ()
         for m in same_day:
             found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
@@ -126,7 +125,7 @@ class DateFinder:
         return found
 
     def iso_possible(self, text: str, start: int, end: int) -> bool:
-        return text.find("-", start, end) >= 0 and self._iso.search(text, start, end, timeout=rules.REGEX_TIMEOUT_SECONDS) is not None
+        return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
 
     def _calendar_mention(self, m: regex.Match) -> DateMention | None:
         iso = self._iso.fullmatch(m.group())
@@ -151,9 +150,8 @@ class DateFinder:
         # Plans and deadlines are read in the mention's own sentence only.
         sentence_floor = max(text.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1
         floor = max(floor, sentence_floor)
-        deadline = bool(self._deadline.match(text, max(floor, mention.start - 30), mention.start,
-                                           timeout=rules.REGEX_TIMEOUT_SECONDS))
-        if not deadline and self._plan.search(text, floor, mention.start, timeout=rules.REGEX_TIMEOUT_SECONDS):
+        deadline = bool(self._deadline.match(text, max(floor, mention.start - 30), mention.start))
+        if not deadline and self._plan.search(text, floor, mention.start):
             deadline = True
         if deadline:
             return DateMention(**{**mention.__dict__, "deadline": True})
@@ -182,7 +180,7 @@ class DateFinder:
 
     def is_heading(self, line: str) -> bool:
         """A line that is nothing but a date (a live blog's day heading)."""
-        return bool(self.heading.match(line, timeout=rules.REGEX_TIMEOUT_SECONDS))
+        return bool(self.heading.match(line))
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -197,7 +195,7 @@ def date_finder() -> DateFinder:
     return DateFinder(rules.load())
 
 
-_YEAR = regex.compile(r"(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![\w])")
+_YEAR = rules.compile(r"(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![\w])")
 
 
 def infer_published(text: str) -> dt.date | None:
@@ -210,7 +208,7 @@ def infer_published(text: str) -> dt.date | None:
     mentions = [m for m in finder.find(text) if m.rule_id == "DATE-CALENDAR" and not m.deadline]
     if not mentions:
         return None
-    years = [int(y.group()) for y in _YEAR.finditer(text, timeout=rules.REGEX_TIMEOUT_SECONDS)]
+    years = [int(y.group()) for y in _YEAR.finditer(text)]
     latest_year = max(years) if years else None
     dates = []
     for m in mentions:

@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
-import regex
 
 from figcheck import rules
 
 # Thousands are grouped with commas, non-breaking or thin spaces, apostrophes (Swiss style,
 # 11’000) or the Arabic thousands sign; a vulgar fraction may follow the digits (2½).
-_TOKEN = regex.compile(
+_TOKEN = rules.compile(
     r"(?P<num>\d+(?:[,\u00a0\u202f\u2009\u2019'\u066c]\d{3}(?!\d))*(?:[.\u066b]\d+)?[\u00bc-\u00be\u2150-\u215e]?)"
     r"|(?P<word>[^\W\d_]+)"
     r"|(?P<sym>[^\s\w])"
@@ -43,6 +42,10 @@ _FRACTIONS = {"\u00bc": 0.25, "\u00bd": 0.5, "\u00be": 0.75, "\u2153": 1 / 3, "\
               "\u215b": 0.125, "\u215c": 0.375, "\u215d": 0.625, "\u215e": 0.875}
 #: How far after a candidate a figure may reach, in characters.
 _WINDOW = 160
+#: How far before a figure its currency mark may start ("US$", "USD ").
+_CURRENCY_REACH = 4
+#: What the regex module counts as white space (str.isspace also takes \x1c-\x1f).
+_SPACES = frozenset(chr(c) for c in range(0x3001) if chr(c).isspace()) - frozenset("\x1c\x1d\x1e\x1f")
 _MAX_TOKENS = 12
 _MAX_DIGITS = 40
 
@@ -116,13 +119,13 @@ class Grammar:
         self.small_word_ranges = {k.lower(): float(v) for k, v in values["small_word_range"].items()}
         self.range_openers = {w.lower() for w in book.lists["range_opener"]}
         self.candidate_words = sorted(set(self.small) | set(self.scale_words))
-        longest_currency = sorted(self.currencies, key=len, reverse=True)
-        self._currency_before = regex.compile(
-            r"(?r)(?:" + "|".join(regex.escape(c) + (r"\s?" if c.isalpha() else "")
-                                  for c in longest_currency) + r")\Z")
-        self._any_word = regex.compile(
+        # Longest first, so that "US$" wins over "$"; a word ("USD") may stand one space
+        # before the figure.
+        self._currency_marks = tuple((c, c.isalpha())
+                                     for c in sorted(self.currencies, key=len, reverse=True))
+        self._any_word = rules.compile(
             r"(?i)(?<![\w])(?:" + "|".join(self.candidate_words) + r")(?![\w])")
-        self._digit_run = regex.compile(r"\d+")
+        self._digit_run = rules.compile(r"\d+")
         # Digits, white space, then a word that is no scale, range, percent or suffix word.
         special = sorted({w.lower() for w in self.scale_words} | set(self.range_words)
                          | {words[0] for words in self.percent_words}
@@ -135,13 +138,13 @@ class Grammar:
         """Sorted offsets where a figure may begin: digit runs and number words."""
         end = len(text) if end is None else end
         found = [m.start() for m in self._digit_run.finditer(
-            text, start, end, timeout=rules.REGEX_TIMEOUT_SECONDS)]
+            text, start, end)]
         lowered = text.lower()
         if len(lowered) != len(text):
             # Some characters change length when lowered; fall back to a slower scan
             # so that offsets stay those of the original text.
             found.extend(m.start() for m in self._any_word.finditer(
-                text, start, end, timeout=rules.REGEX_TIMEOUT_SECONDS))
+                text, start, end))
             return sorted(set(found))
         for word in self.candidate_words:
             size = len(word)
@@ -164,8 +167,7 @@ class Grammar:
             return simple
         # A figure and its range, percent or scale words fit in a dozen tokens.
         toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in islice(
-            _TOKEN.finditer(text, pos, min(len(text), pos + _WINDOW),
-                            timeout=rules.REGEX_TIMEOUT_SECONDS), _MAX_TOKENS)]
+            _TOKEN.finditer(text, pos, min(len(text), pos + _WINDOW)), _MAX_TOKENS)]
         if not toks:
             return None
         first = self._atom(text, toks, 0)
@@ -193,11 +195,10 @@ class Grammar:
                     start = left[-1][1]
                     break
         currency = None
-        before = self._currency_before.match(text, max(0, start - 4), start,
-                                             timeout=rules.REGEX_TIMEOUT_SECONDS)
-        if before:
-            currency = self.currencies.get(before.group().strip())
-            start = before.start()
+        mark = self._currency_before(text, start)
+        if mark:
+            currency = self.currencies[mark[0]]
+            start = mark[1]
         last_tok = first.last
         percent, last_tok = self._percent(toks, last_tok)
         value, low, high = first.value, first.value, first.value
@@ -260,11 +261,22 @@ class Grammar:
             word_end += 1
         if text[word_start:word_end].lower() in self._special_after:
             return None
-        if self._currency_before.match(text, max(0, pos - 4), pos, timeout=rules.REGEX_TIMEOUT_SECONDS):
+        if self._currency_before(text, pos):
             return None
         value = float(strip_separators(text[pos:end]))
         return Figure(start=pos, end=end, value=value, low=value, high=value,
                       rule_ids=["NUM-DIGITS"], core_start=pos, core_end=end, core_value=value)
+
+    def _currency_before(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The currency mark ending at ``pos`` (within four characters) and where it starts."""
+        window = text[max(0, pos - _CURRENCY_REACH):pos]
+        spaced = window[-1:] in _SPACES
+        for mark, may_be_spaced in self._currency_marks:
+            if may_be_spaced and spaced and window.endswith(mark, 0, len(window) - 1):
+                return mark, pos - len(mark) - 1
+            if window.endswith(mark):
+                return mark, pos - len(mark)
+        return None
 
     def _percent(self, toks: list[_Tok], last: int) -> tuple[bool, int]:
         for words in self.percent_words:
@@ -445,7 +457,7 @@ def digits_value(digits: str) -> float | None:
     return float(plain) + fraction
 
 
-_LEFT_WORD = regex.compile(r"(?r)([^\W\d_]+)[\s\p{Pd}]*")
+_LEFT_WORD = rules.compile(r"(?r)([^\W\d_]+)[\s\p{Pd}]*")
 
 
 def _left_words(text: str, pos: int, count: int) -> list[tuple[str, int]]:
@@ -454,7 +466,7 @@ def _left_words(text: str, pos: int, count: int) -> list[tuple[str, int]]:
     at = pos
     floor = max(0, pos - 60)
     while len(words) < count:
-        m = _LEFT_WORD.match(text, floor, at, timeout=rules.REGEX_TIMEOUT_SECONDS)
+        m = _LEFT_WORD.match(text, floor, at)
         if not m:
             break
         words.append((m.group(1), m.start(1)))

@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import regex
 
-from figcheck import claims
+from figcheck import claims, dates, numbers, rules
 from figcheck.article import Article
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -40,10 +41,16 @@ PROBE = textwrap.dedent('''
                 return frame.filename.split("/figcheck/")[-1] + ":" + str(frame.lineno)
         return "?"
 
+    # Where regex takes its timeout when it is passed positionally (index in args).
+    TIMEOUT_AT = {"search": 5, "match": 5, "fullmatch": 5, "finditer": 6, "findall": 5,
+                  "splititer": 3, "split": 3, "sub": 7, "subn": 7}
+
     def check(name, args, kwargs):
         texts = [a for a in args if isinstance(a, str)]
         text = texts[1:2] if name in ("sub", "subn") else texts[:1]
-        if text and len(text[0]) > LONG and kwargs.get("timeout") is None:
+        at = TIMEOUT_AT[name]
+        timeout = kwargs.get("timeout", args[at] if len(args) > at else None)
+        if text and len(text[0]) > LONG and timeout is None:
             missing.setdefault(caller(), name)
 
     class Pattern:
@@ -177,3 +184,15 @@ def test_hostile_text_past_the_article_limit(low_article_limit, name, text):
 def test_a_short_line_of_small_numbers_is_read(low_article_limit):
     rows = claims.engine(()).extract(Article(doc="table.txt", text="1 " * 2_000))
     assert rows is not None
+
+
+def test_the_engine_holds_no_pattern_without_a_time_limit():
+    """Every pattern the extractor keeps is a ``rules.Pattern``, which always passes the
+    limit: one compiled with plain ``regex.compile`` could be called without it."""
+    engine = claims.engine()
+    owners = {"engine": engine, "grammar": engine.grammar, "dates": engine.dates,
+              "numbers module": numbers, "dates module": dates}
+    unlimited = [f"{owner}.{name}" for owner, holder in owners.items()
+                 for name, value in vars(holder).items() if isinstance(value, regex.Pattern)]
+    assert unlimited == []
+    assert isinstance(engine._boundary, rules.Pattern)
