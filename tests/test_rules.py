@@ -177,3 +177,44 @@ def test_user_speakers_file_adds_an_alias(tmp_path):
     assert [(r.value, r.attributed_to) for r in rows.itertuples()] == [(11000, "Budanov")]
     assert "SPK-USER-SPY-CHIEF" in rows["rule_ids"][0].split()
     assert "SPK-USER-SPY-CHIEF" in claims.explain(USER_SENTENCE, "2024-10-22", rule_dirs=[str(tmp_path)])
+
+
+def _triggered_rules() -> list:
+    return [pytest.param(rule, id=f"{rule.file}::{rule.id}")
+            for rule in BOOK.all_rules() if rule.get("triggers") and rule.pattern]
+
+
+@pytest.mark.parametrize("rule", _triggered_rules())
+def test_triggers_are_in_every_example(rule):
+    """A rule's ``triggers`` gate its pattern: a sentence without one is never searched."""
+    gate = rules.Triggers(rule.get("triggers"))
+    missed = [text for text in rule.examples if not gate.any_in(rules.words_of(text))]
+    assert missed == [], f"{rule.id}: no trigger word in {missed}"
+
+
+_FILLER = ["the", "army", "not", "yet", "to", "t", "can", "confirmed", "verify", "send", "11,000",
+           "soldiers", "said", "x"]
+_JOINERS = [" ", "  ", "\u2019", "'", "-", ", ", ". ", "\n", ""]
+
+
+@pytest.mark.parametrize("rule", _triggered_rules())
+def test_pattern_never_matches_without_its_triggers(rule):
+    """Text built from the trigger words, the pattern's own words and fillers, joined by
+    spaces, apostrophes and punctuation: wherever the pattern matches, a trigger is there."""
+    hypothesis = pytest.importorskip("hypothesis")
+    strategies = hypothesis.strategies
+    gate = rules.Triggers(rule.get("triggers"))
+    pattern = BOOK.compile("(?i)" + rule.pattern)
+    vocabulary = sorted({w for phrase in rule.get("triggers") for w in re.findall(r"[^\W\d_]+", phrase)}
+                        | set(re.findall(r"[a-z]{2,}", rule.pattern)) | set(_FILLER))
+    pieces = strategies.lists(strategies.tuples(strategies.sampled_from(vocabulary),
+                                                strategies.sampled_from(_JOINERS)), max_size=8)
+
+    @hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @hypothesis.given(pieces)
+    def check(parts):
+        text = "".join(word + joiner for word, joiner in parts)
+        if pattern.search(text):
+            assert gate.any_in(rules.words_of(text)), text
+
+    check()
