@@ -3,4 +3,6 @@ import sys
 
 from figcheck.cli import main
 
-sys.exit(main())
+# Guarded: worker processes started by forkserver or spawn import this module again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
-from figcheck import claims, dates, sources
+from figcheck import claims, dates, parallel, sources
 from figcheck.article import Article
 from figcheck.config import Config
 from figcheck.discrepancies import find, summarize
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
             rule_dirs: Iterable[str] = (), config: Config | None = None,
             quantities: bool = True, cache: "Cache | str | os.PathLike | None" = None,
-            keep_text: str | os.PathLike | None = None) -> pd.DataFrame:
+            keep_text: str | os.PathLike | None = None, jobs: int | None = 1,
+            progress: "parallel.Progress | None" = None) -> pd.DataFrame:
     """The claims table of every article under ``paths`` (files or folders).
 
     Rows come in the order of the articles' ``doc`` names, whatever the order of ``paths``.
@@ -42,9 +43,14 @@ def extract(paths: str | Iterable[str], *, max_bytes: int | None = None,
     fail, is left out and listed in ``attrs["skipped"]`` with the reason. ``keep_text`` is
     a folder to write each article's text into, the text its claims' offsets refer to (for
     an HTML page, the text taken from it); ``attrs["texts"]`` maps each ``doc`` to its file.
+
+    ``jobs`` processes read and extract the batch (None: one per core); the table is the
+    same for any number. ``progress(done, total)`` is called as the work advances (files
+    read, then articles dated by the batch and extracted in a second round).
     """
     return extract_batch(paths, max_bytes=max_bytes, rule_dirs=rule_dirs, config=config,
-                         quantities=quantities, cache=cache, keep_text=keep_text).claims
+                         quantities=quantities, cache=cache, keep_text=keep_text, jobs=jobs,
+                         progress=progress).claims
 
 
 @dataclass
@@ -64,40 +70,64 @@ def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
                   rule_dirs: Iterable[str] = (), config: Config | None = None,
                   quantities: bool = True,
                   cache: "Cache | str | os.PathLike | None" = None,
-                  keep_text: str | os.PathLike | None = None) -> Extraction:
-    """:func:`extract`, with the file of each article (for pointing at a claim's line)."""
-    from figcheck.cache import Cache
+                  keep_text: str | os.PathLike | None = None, jobs: int | None = 1,
+                  progress: "parallel.Progress | None" = None) -> Extraction:
+    """:func:`extract`, with the file of each article (for pointing at a claim's line).
 
+    With a cache, the batch is read and its new articles extracted in this process,
+    whatever ``jobs`` says (the cache reads and stores them itself).
+    """
     config = config or Config()
     rule_dirs = tuple(rule_dirs) + config.rule_dirs
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    if cache is None:
+        return _extract_streamed(list(paths), max_bytes=max_bytes, rule_dirs=rule_dirs,
+                                 config=config, quantities=quantities, keep_text=keep_text,
+                                 jobs=parallel.default_jobs() if jobs is None else jobs,
+                                 progress=progress)
+    return _extract_cached(list(paths), max_bytes=max_bytes, rule_dirs=rule_dirs, config=config,
+                           quantities=quantities, cache=cache, keep_text=keep_text)
+
+
+def _extract_streamed(paths: list, *, max_bytes: int | None, rule_dirs: tuple[str, ...],
+                      config: Config, quantities: bool, keep_text, jobs: int,
+                      progress) -> Extraction:
+    kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
+    result = parallel.extract(paths, jobs=jobs, rule_dirs=rule_dirs, keep_text=keep_text,
+                              progress=progress, **kwargs)
+    frame = result.claims
+    if quantities:
+        frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
+    frame.attrs.update({"skipped": result.skipped, "articles": result.articles})
+    if result.texts is not None:
+        frame.attrs["texts"] = result.texts
+    return Extraction(claims=frame, paths=result.paths)
+
+
+def _extract_cached(paths: list, *, max_bytes: int | None, rule_dirs: tuple[str, ...],
+                    config: Config, quantities: bool, cache, keep_text) -> Extraction:
+    from figcheck.cache import Cache
+
     kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
     store = Cache(cache) if isinstance(cache, (str, os.PathLike)) else cache
     try:
-        if store is not None:
-            batch = store.read_batch(list(paths), rule_dirs=rule_dirs, **kwargs)
-        else:
-            batch = sources.read_batch(list(paths), **kwargs)
+        batch = store.read_batch(paths, rule_dirs=rule_dirs, **kwargs)
         dates.fill_missing_dates(batch.articles)
         articles = sorted(batch.articles, key=lambda a: a.doc)
-        extract_articles = store.extract_articles if store is not None else claims.extract_articles
-        frame, timed_out = _extract_each(extract_articles, articles, rule_dirs)
+        frame, timed_out = _extract_each(store.extract_articles, articles, rule_dirs)
         if keep_text is not None:
-            if store is not None:
-                store.load_texts(articles)
+            store.load_texts(articles)
             texts = sources.write_texts(articles, keep_text)
-        if quantities and store is not None:
+        if quantities:
             frame = store.assign_quantities(frame, articles, config=config, rule_dirs=rule_dirs)
     finally:
-        if store is not None and store is not cache:
+        if store is not cache:
             store.close()
     attrs = {"skipped": [str(s) for s in batch.skipped] + timed_out,
              "articles": len(batch.articles) - len(timed_out)}
     if keep_text is not None:
         attrs["texts"] = texts
-    if quantities and store is None:
-        frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
     frame.attrs.update(attrs)
     return Extraction(claims=frame, paths={a.doc: a.path for a in articles if a.path},
                       cache=store)
@@ -136,12 +166,7 @@ def _extract_each(extract_articles, articles: list[Article],
 
 
 def _where(article: Article) -> str:
-    """The file of an article, with the article's doc when the file holds several (JSONL)."""
-    if article.path is None:
-        return article.doc
-    if article.doc.rpartition("/")[2] == os.path.basename(article.path):
-        return article.path
-    return f"{article.path} ({article.doc})"
+    return parallel.where(article.doc, article.path)
 
 
 def extract_text(text: str, published: str | dt.date | None = None, *, doc: str = "text",

@@ -11,10 +11,11 @@ when its output cannot be written).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import figcheck
 from figcheck import cache, check, config, formats, io
@@ -73,6 +74,32 @@ def _add_input_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--rules", action="append", default=[], metavar="DIR",
                          help="a folder of your own rule files (speakers.toml, units.toml...) "
                               "read after the built-in ones; may be given more than once")
+    command.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                         help="read and extract with N processes (default: one per core); "
+                              "the output is the same for any N; with the cache, new "
+                              "articles are extracted in one process")
+    command.add_argument("--no-progress", action="store_true",
+                         help="no progress bar (one is shown on standard error when it is a "
+                              "terminal, tqdm is installed and the batch takes more than a "
+                              "second)")
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {jobs}")
+    return jobs
+
+
+def _extract(args: argparse.Namespace, **kwargs):
+    """figcheck.api.extract_batch with the input options every command has."""
+    with _progress_bar(args) as progress:
+        return figcheck.api.extract_batch(args.paths, max_bytes=args.max_bytes,
+                                          rule_dirs=args.rules, jobs=args.jobs,
+                                          progress=progress, **kwargs)
 
 
 def _run_claims(args: argparse.Namespace) -> int:
@@ -81,8 +108,7 @@ def _run_claims(args: argparse.Namespace) -> int:
             io.table_format(args.output)
         except ValueError as exc:
             args.parser.error(str(exc))
-    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules,
-                             keep_text=args.keep_text)
+    frame = _extract(args, keep_text=args.keep_text).claims
     if not _report_skipped(frame, args.paths):
         return 2
     if args.output is None:
@@ -128,8 +154,7 @@ def _run_report(args: argparse.Namespace) -> int:
         args.parser.error(str(exc))
     if args.no_charts:
         settings = dataclasses.replace(settings, charts=False)
-    frame = figcheck.extract(args.paths, max_bytes=args.max_bytes, rule_dirs=args.rules,
-                             config=settings, keep_text=args.keep_text)
+    frame = _extract(args, config=settings, keep_text=args.keep_text).claims
     if not _report_skipped(frame, args.paths):
         return 2
     try:
@@ -291,9 +316,7 @@ def _settings(args: argparse.Namespace) -> config.Config:
 def _extract_with_cache(args: argparse.Namespace, settings: config.Config):
     store = None if args.no_cache else cache.Cache(args.cache)
     try:
-        extraction = figcheck.api.extract_batch(args.paths, max_bytes=args.max_bytes,
-                                                rule_dirs=args.rules, config=settings,
-                                                cache=store)
+        extraction = _extract(args, config=settings, cache=store)
     finally:
         if store is not None:
             store.close()
@@ -335,6 +358,33 @@ def _report_skipped(frame, paths: Sequence[str]) -> bool:
                + " (figcheck reads .txt, .md, .html, .htm and .jsonl files)")
         return False
     return True
+
+
+#: Batches that take less than this show no progress bar.
+PROGRESS_DELAY_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def _progress_bar(args: argparse.Namespace) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on standard error, closed
+    at the end of the block; None with --no-progress, when standard error is not a
+    terminal or when tqdm (the ``progress`` extra) is missing."""
+    if args.no_progress or not sys.stderr.isatty():
+        yield None
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield None
+        return
+    # delay: nothing is drawn for a batch done within the first second.
+    with tqdm(total=0, unit=" files", file=sys.stderr, leave=False,
+              delay=PROGRESS_DELAY_SECONDS, dynamic_ncols=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield progress
 
 
 def _print_bytes(data: bytes) -> None:

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePath
-from typing import Iterable, Iterator
+from typing import Container, Iterable, Iterator
 
 import regex
 
@@ -114,23 +114,66 @@ def read_batch(paths: str | os.PathLike | Iterable[str | os.PathLike],
     path. A file or JSONL line larger than ``max_bytes`` is skipped. A ``doc`` already used in the batch gets ``#2``, ``#3``...
     so that every article has its own.
     """
+    batch = Batch()
+    for item in list_files(paths):
+        if isinstance(item, Skipped):
+            batch.skipped.append(item)
+            continue
+        for _number, found in read_file(item, max_bytes):
+            (batch.skipped if isinstance(found, Skipped) else batch.articles).append(found)
+    _make_docs_unique(batch.articles)
+    return batch
+
+
+@dataclass(frozen=True)
+class ArticleFile:
+    """A file of articles as :func:`list_files` finds it: where to open it, and its ``doc``
+    (the article's, or for a ``.jsonl`` file the prefix of its lines' docs)."""
+
+    path: str
+    doc: str
+
+
+def list_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[ArticleFile | Skipped]:
+    """The files :func:`read_batch` reads, in its order, lazily; a path that cannot be
+    listed or read is a :class:`Skipped` in its place. A file reached twice (two paths,
+    a link) comes once."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    batch = Batch()
+    skipped: list[Skipped] = []
     seen_files: set[str] = set()
-    for path, doc in _find_files([os.fspath(p) for p in paths], batch.skipped):
+    for path, doc in _find_files([os.fspath(p) for p in paths], skipped):
+        # What the walk skipped on its way to this file comes before it, as in a batch.
+        yield from skipped
+        skipped.clear()
         real = os.path.realpath(path)
         if real in seen_files:
             continue
         seen_files.add(real)
-        if path.lower().endswith(JSONL_SUFFIX):
-            _read_jsonl(path, doc, max_bytes, batch)
-        elif path.lower().endswith(HTML_SUFFIXES):
-            _read_html_file(path, doc, max_bytes, batch)
-        else:
-            _read_text_file(path, doc, max_bytes, batch)
-    _make_docs_unique(batch.articles)
-    return batch
+        yield ArticleFile(path, doc)
+    yield from skipped
+
+
+def read_file(file: ArticleFile, max_bytes: int = DEFAULT_MAX_BYTES, *,
+              lines: Container[int] | None = None) -> Iterator[tuple[int, Article | Skipped]]:
+    """The articles of one file, lazily, as :func:`read_batch` reads them: ``(line number,
+    article)`` for a ``.jsonl`` file, one line at a time, ``(0, article)`` for the others;
+    what cannot be read is a :class:`Skipped` in its place. Docs are the file's own: a
+    batch makes them unique across files afterwards.
+
+    ``lines`` reads only those lines of a ``.jsonl`` file (an article read again).
+    """
+    batch = Batch()
+    path, doc = file.path, file.doc
+    if path.lower().endswith(JSONL_SUFFIX):
+        yield from _jsonl_items(path, doc, max_bytes, lines)
+        return
+    if path.lower().endswith(HTML_SUFFIXES):
+        _read_html_file(path, doc, max_bytes, batch)
+    else:
+        _read_text_file(path, doc, max_bytes, batch)
+    for found in batch.skipped + batch.articles:
+        yield 0, found
 
 
 def explain(text: str) -> set[str]:
@@ -415,10 +458,15 @@ def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[
         if not text and article.path:
             # An article a cache knew by its file's stat alone: its text is the file's.
             text = decode(_read_bytes(article.path, os.stat(article.path).st_size))
-        path = os.path.join(os.fspath(folder), *kept_text_name(article.doc).split("/"))
+        path = kept_text_path(folder, article.doc)
         io.write_file(path, text.encode("utf-8"))
         written[article.doc] = path
     return written
+
+
+def kept_text_path(folder: str | os.PathLike, doc: str) -> str:
+    """The file :func:`write_texts` writes the text of ``doc`` into, in ``folder``."""
+    return os.path.join(os.fspath(folder), *kept_text_name(doc).split("/"))
 
 
 def kept_text_name(doc: str) -> str:
@@ -540,25 +588,36 @@ def _read_jsonl(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
 
     The file is read line by line, so ``max_bytes`` bounds one article, not the batch.
     """
+    for _number, found in _jsonl_items(path, doc, max_bytes):
+        (batch.skipped if isinstance(found, Skipped) else batch.articles).append(found)
+
+
+def _jsonl_items(path: str, doc: str, max_bytes: int,
+                 lines: Container[int] | None = None) -> Iterator[tuple[int, Article | Skipped]]:
+    """(line number, article or skipped line) of a JSONL file, then ``(0, Skipped)`` for
+    the whole file when it turns out not to be one of articles."""
     try:
         _check_regular_file(path)
         with open(path, "rb") as handle:
-            _read_jsonl_lines(handle, path, doc, max_bytes, batch)
+            yield from _jsonl_lines(handle, path, doc, max_bytes, lines)
     except UnreadableError as exc:
-        batch.skipped.append(Skipped(path, str(exc)))
+        yield 0, Skipped(path, str(exc))
     except OSError as exc:
-        batch.skipped.append(Skipped(path, _os_reason(exc)))
+        yield 0, Skipped(path, _os_reason(exc))
 
 
-def _read_jsonl_lines(handle, path: str, doc: str, max_bytes: int, batch: Batch) -> None:
+def _jsonl_lines(handle, path: str, doc: str, max_bytes: int,
+                 lines: Container[int] | None) -> Iterator[tuple[int, Article | Skipped]]:
     head = handle.peek(_BINARY_SNIFF_BYTES)[:_BINARY_SNIFF_BYTES]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableError("JSONL must be UTF-8; this file is UTF-16 or UTF-32")
     if b"\x00" in head:
         raise UnreadableError("binary file (contains NUL bytes)")
     records = 0
-    first_record_seen = False
+    first_record_seen = lines is not None  # lines read again passed that test the first time
     for number, raw in _lines(handle, max_bytes):
+        if lines is not None and number not in lines:
+            continue
         if number == 1 and raw:
             raw = raw.removeprefix(codecs.BOM_UTF8)
         if raw is not None and not raw.strip():
@@ -568,17 +627,19 @@ def _read_jsonl_lines(handle, path: str, doc: str, max_bytes: int, batch: Batch)
         try:
             record = _jsonl_record(raw, max_bytes)
         except UnreadableError as exc:
-            batch.skipped.append(Skipped(where, str(exc)))
+            yield number, Skipped(where, str(exc))
             continue
         # The first record tells a file of articles from a table written beside them.
         if not first_record_seen and (row_keys := _table_row_keys(record)):
             raise UnreadableError(f"a table, not articles (its records have the columns {row_keys})")
         first_record_seen = True
         try:
-            batch.articles.append(_jsonl_article(record, f"{doc}#{number}", path))
+            article = _jsonl_article(record, f"{doc}#{number}", path)
         except UnreadableError as exc:
-            batch.skipped.append(Skipped(where, str(exc)))
-    if records == 0:
+            yield number, Skipped(where, str(exc))
+            continue
+        yield number, article
+    if records == 0 and lines is None:
         raise UnreadableError("empty file (no JSON lines)")
 
 

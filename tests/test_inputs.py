@@ -149,7 +149,9 @@ def test_a_batch_with_every_broken_kind_keeps_all_good_claims(batch):
 def test_the_commands_name_every_bad_file_and_exit_0(batch, tmp_path, capsys, command):
     folder, expected = batch
     out = tmp_path / ("claims.csv" if command == "claims" else "out")
-    args = [command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]
+    # One process: the locked file is simulated in this one (tests/test_parallel.py reads
+    # broken files with workers).
+    args = [command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT), "--jobs", "1"]
     assert cli.main(args + (["--no-charts"] if command == "report" else [])) == 0
     err = capsys.readouterr().err.splitlines()
     lines = [line.removeprefix("figcheck: skipped ") for line in err if line.startswith("figcheck: skipped ")]
@@ -175,7 +177,9 @@ def test_the_commands_exit_2_only_when_nothing_could_be_read(tmp_path, capsys, l
     expected = broken_files(folder)
     (folder / "batch.jsonl").write_text("{broken json\n[1, 2]\n", encoding="utf-8")
     out = tmp_path / ("claims.csv" if command == "claims" else "out")
-    assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]) == 2
+    # One process: the locked file is simulated in this one.
+    assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT),
+                     "--jobs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("figcheck: skipped ") == len(expected) + 1
     assert err.splitlines()[-1].startswith("figcheck: no article could be read from ")
@@ -183,7 +187,8 @@ def test_the_commands_exit_2_only_when_nothing_could_be_read(tmp_path, capsys, l
 
     # One readable article, even without a single figure, is enough.
     (folder / "calm.txt").write_text("Nothing happened today.\n", encoding="utf-8")
-    assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT)]) == 0
+    assert cli.main([command, str(folder), "-o", str(out), "--max-bytes", str(LIMIT),
+                     "--jobs", "1"]) == 0
 
 
 @pytest.mark.parametrize("encoding, prefix", [
@@ -397,7 +402,8 @@ def test_an_article_that_times_out_or_fails_is_reported_and_left_out(tmp_path, f
                                     + json.dumps({"text": "Police said 30 people left."}) + "\n",
                                     encoding="utf-8")
     out = tmp_path / "out"
-    assert cli.main(["report", str(folder), "-o", str(out), "--no-charts"]) == 0
+    # One process: the fragile engine is this process's (tests/test_parallel.py has workers).
+    assert cli.main(["report", str(folder), "-o", str(out), "--no-charts", "--jobs", "1"]) == 0
     err = capsys.readouterr().err
     assert (f"figcheck: skipped {folder / 'slow.txt'}: a rule took too long on this text\n") in err
     assert (f"figcheck: skipped {folder / 'b.jsonl'} (bad): the extractor failed on this text "

@@ -1,0 +1,103 @@
+"""``--jobs N``: a batch read and extracted by worker processes gives the serial result, byte
+for byte: the same claims in the same order, the same skipped files with the same reasons,
+the same dates for undated articles and the same docs for articles that share a name."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from figcheck import api, claims, cli, dates, io, parallel, sources
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SEEDS = REPOSITORY / "sources"
+
+
+def serial(paths: list[str]) -> tuple[str, list[str], int]:
+    """The batch as one process reads it in one piece: CSV, skipped, articles."""
+    batch = sources.read_batch(paths)
+    dates.fill_missing_dates(batch.articles)
+    articles = sorted(batch.articles, key=lambda a: a.doc)
+    frame, failed = api._extract_each(claims.extract_articles, articles, ())
+    return (io.to_text(frame), [str(s) for s in batch.skipped] + failed,
+            len(batch.articles) - len(failed))
+
+
+@pytest.fixture
+def mixed(tmp_path) -> list[str]:
+    """Seeds (two undated), a JSONL file with a repeated id and a bad line, two files of one
+    name in two folders, broken files, a missing path, and a year that two dates share."""
+    folder = tmp_path / "batch"
+    shutil.copytree(SEEDS, folder / "seeds")
+    for name in ("one", "two"):  # named one by one: both are doc 000_...txt
+        (tmp_path / name).mkdir()
+        text = (SEEDS / "000_e5877635cf43af47.txt").read_text(encoding="utf-8")
+        (tmp_path / name / "000_e5877635cf43af47.txt").write_text(text + f"\nCopy {name}.\n",
+                                                                  encoding="utf-8")
+    records = [{"id": "wire-1", "text": "Police said 300 people were evacuated on October 3.",
+                "published": "2023-10-04"},
+               {"id": "wire-1", "text": "Officials said 400 people left on October 4.",
+                "published": "2024-10-05"},
+               {"text": "On October 2, officials said 500 people left."}]
+    (folder / "wire.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records[:2]) + "\n{broken json\n"
+        + json.dumps(records[2]) + "\n", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "undated.txt").write_text("On December 30, the ministry said 12 people died.\n",
+                                        encoding="utf-8")
+    return [str(tmp_path / "one" / "000_e5877635cf43af47.txt"), str(folder),
+            str(tmp_path / "missing.txt"), str(tmp_path / "two" / "000_e5877635cf43af47.txt"),
+            str(folder / "seeds" / "000_e5877635cf43af47.txt")]
+
+
+@pytest.mark.parametrize("budget", [parallel.DEFERRED_TEXT_BUDGET, 0],
+                         ids=["undated-kept", "undated-read-again"])
+def test_workers_give_the_serial_table_skipped_files_and_dates(mixed, monkeypatch, budget):
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 2)  # many chunks, in and out of order
+    monkeypatch.setattr(parallel, "DEFERRED_TEXT_BUDGET", budget)
+    expected_csv, expected_skipped, expected_articles = serial(mixed)
+    result = parallel.extract(mixed, jobs=2)
+    assert io.to_text(result.claims) == expected_csv
+    assert result.skipped == expected_skipped
+    assert result.articles == expected_articles
+    # What the test is about is really there: broken files, a repeated doc, dated by the batch.
+    assert any("binary.txt: binary file" in s for s in result.skipped)
+    assert any("wire.jsonl:3: invalid JSON" in s for s in result.skipped)
+    assert "000_e5877635cf43af47.txt#2" in set(result.claims["doc"])
+    assert "wire-1#2" in set(result.claims["doc"])
+    assert result.claims.loc[result.claims["doc"] == "undated.txt", "published_inferred"].all()
+
+
+def test_the_cli_writes_the_same_bytes_with_one_or_two_jobs(mixed, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 3)
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        assert cli.main(["report", *mixed, "-o", str(out), "--no-charts", "--jobs", jobs,
+                         "--keep-text", str(tmp_path / f"texts{jobs}")]) == 0
+        outputs[jobs] = ({p.name: p.read_bytes() for p in sorted(out.iterdir())},
+                         {p.relative_to(tmp_path / f"texts{jobs}"): p.read_bytes()
+                          for p in sorted((tmp_path / f"texts{jobs}").rglob("*")) if p.is_file()},
+                         capsys.readouterr().err.replace(f"out{jobs}", "out"))
+    assert outputs["1"] == outputs["2"]
+    report, texts, err = outputs["2"]
+    assert "skipped " in err and b"binary.txt" in report["discrepancies.md"]
+    # The two articles named 000_...txt keep their own texts under their own names.
+    assert texts[Path("000_e5877635cf43af47.txt")] != texts[Path("000_e5877635cf43af47.txt#2.txt")]
+
+
+def test_progress_counts_up_to_the_total(mixed, monkeypatch):
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 2)
+    calls = []
+    parallel.extract(mixed, jobs=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1] > 0
+    assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))
+
+
+def test_jobs_must_be_a_positive_number(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["claims", str(SEEDS), "--jobs", "0"])
+    assert "--jobs: must be at least 1, not 0" in capsys.readouterr().err
