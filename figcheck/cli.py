@@ -142,6 +142,15 @@ def _add_report_command(commands: argparse._SubParsersAction) -> None:
                               "one found from the current folder")
     command.add_argument("--no-charts", action="store_true",
                          help="do not draw timeline charts even when matplotlib is installed")
+    command.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                         help="pandas: this machine, --jobs processes (default); dask: a Dask "
+                              "cluster, the claims also written as the Parquet dataset "
+                              "DIR/claims.parquet/ (needs the dask extra); the report is the "
+                              "same")
+    command.add_argument("--scheduler", metavar="ADDRESS",
+                         help="with --engine dask, the address of the cluster's scheduler "
+                              "(tcp://host:8786); default: a local cluster of --jobs workers "
+                              "made for the run")
     _add_input_options(command)
     _add_keep_text_option(command)
     command.set_defaults(run=_run_report, parser=command)
@@ -154,7 +163,22 @@ def _run_report(args: argparse.Namespace) -> int:
         args.parser.error(str(exc))
     if args.no_charts:
         settings = dataclasses.replace(settings, charts=False)
-    frame = _extract(args, config=settings, keep_text=args.keep_text).claims
+    if args.engine == "dask":
+        if args.keep_text is not None:
+            args.parser.error("--keep-text is not available with --engine dask")
+        from figcheck import dask as on_dask
+
+        try:
+            frame = on_dask.report_claims(args.paths, args.output, scheduler=args.scheduler,
+                                          workers=args.jobs, max_bytes=args.max_bytes,
+                                          rule_dirs=args.rules, config=settings)
+        except ImportError as exc:
+            _error(str(exc))
+            return 2
+    else:
+        if args.scheduler is not None:
+            args.parser.error("--scheduler needs --engine dask")
+        frame = _extract(args, config=settings, keep_text=args.keep_text).claims
     if not _report_skipped(frame, args.paths):
         return 2
     try:

@@ -406,32 +406,42 @@ class _Batch:
             entry.part, entry.first, entry.rows, entry.failure = part, first, rows, failure
             first += rows
 
-    def result(self, keep_text: str | None) -> Result:
-        order = sorted(range(len(self.entries)), key=lambda i: self.entries[i].doc)
-        offsets = [0]
-        for part in self.parts:
-            offsets.append(offsets[-1] + len(part))
-        take: list[int] = []
-        failures = []
-        for i in order:
-            entry = self.entries[i]
-            if entry.failure is not None:
-                failures.append(f"{where(entry.doc, entry.file.path)}: {entry.failure}")
-                continue
-            start = offsets[entry.part] + entry.first
-            take.extend(range(start, start + entry.rows))
-        parts = [part for part in self.parts if len(part)]
-        if parts:
-            table = pd.concat(parts, ignore_index=True).take(take).reset_index(drop=True)
-        else:
-            table = schema.from_records([], schema.CLAIMS)
+    def order(self) -> list[int]:
+        """The articles' positions in the order of their docs: the table's order."""
+        return sorted(range(len(self.entries)), key=lambda i: self.entries[i].doc)
+
+    def outcome(self, keep_text: str | None,
+                order: list[int] | None = None) -> Result:
+        """Everything but the claims: skipped (read order, then the extractor's failures
+        in doc order), articles, files and kept texts."""
+        order = self.order() if order is None else order
+        failures = [f"{where(self.entries[i].doc, self.entries[i].file.path)}: "
+                    f"{self.entries[i].failure}" for i in order
+                    if self.entries[i].failure is not None]
         docs = [self.entries[i].doc for i in order]
         paths = {doc: self.entries[i].file.path for doc, i in zip(docs, order)}
         texts = None
         if keep_text is not None:
             texts = {doc: sources.kept_text_path(keep_text, doc) for doc in docs}
-        return Result(claims=table, skipped=self.skipped + failures,
+        return Result(claims=schema.from_records([], schema.CLAIMS),
+                      skipped=self.skipped + failures,
                       articles=len(self.entries) - len(failures), paths=paths, texts=texts)
+
+    def result(self, keep_text: str | None) -> Result:
+        order = self.order()
+        offsets = [0]
+        for part in self.parts:
+            offsets.append(offsets[-1] + len(part))
+        take: list[int] = []
+        for i in order:
+            entry = self.entries[i]
+            start = offsets[entry.part] + entry.first
+            take.extend(range(start, start + entry.rows))  # none for a failed article
+        result = self.outcome(keep_text, order)
+        parts = [part for part in self.parts if len(part)]
+        if parts:
+            result.claims = pd.concat(parts, ignore_index=True).take(take).reset_index(drop=True)
+        return result
 
 
 class _Ticker:
