@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePath
-from typing import Container, Iterable, Iterator
+from typing import Callable, Container, Iterable, Iterator
 
 import regex
 
@@ -509,23 +509,57 @@ def _find_files(paths: list[str], skipped: list[Skipped]) -> Iterator[tuple[str,
             yield given, PurePath(given).name
 
 
-def _find_in_folder(folder: str, skipped: list[Skipped]) -> list[tuple[str, str]]:
-    def report(error: OSError) -> None:
-        skipped.append(Skipped(error.filename or folder,
-                               f"cannot list folder: {error.strerror or error}"))
+def _find_in_folder(folder: str, skipped: list[Skipped],
+                    lister: Callable[[str], tuple[list[str], list[str]]] | None = None,
+                    ) -> list[tuple[str, str]]:
+    """(path, doc) of every article file under ``folder``, sorted by doc.
 
+    The walk is ``os.walk``'s, top-down: ``lister(path)`` gives a folder's subfolders to
+    walk and its article files (:func:`list_folder` by default; a cache passes one that
+    reuses the listings it kept). A folder that cannot be listed is skipped with the reason.
+    """
+    lister = lister or list_folder
     found: list[tuple[str, str]] = []
-    for current, folders, files in os.walk(folder, onerror=report):
-        # Hidden folders (.git, .ipynb_checkpoints) hold copies and tooling, not articles.
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in files:
-            if (name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES)
-                    or PurePath(name).stem.casefold() in NOT_ARTICLE_STEMS):
-                continue
-            path = os.path.join(current, name)
-            found.append((path, PurePath(os.path.relpath(path, folder)).as_posix()))
+    pending = [(folder, "")]
+    while pending:
+        current, prefix = pending.pop()
+        try:
+            folders, names = lister(current)
+        except OSError as error:
+            skipped.append(Skipped(error.filename or folder,
+                                   f"cannot list folder: {error.strerror or error}"))
+            continue
+        # The doc is the path relative to ``folder``, with ``/``.
+        found.extend((os.path.join(current, name), prefix + name) for name in names)
+        pending.extend((os.path.join(current, name), prefix + name + "/") for name in reversed(folders))
     found.sort(key=lambda item: item[1])
     return found
+
+
+def list_folder(path: str) -> tuple[list[str], list[str]]:
+    """The subfolders of ``path`` that a batch walks into and its article files, by name.
+
+    Hidden folders (.git, .ipynb_checkpoints) hold copies and tooling, not articles; links
+    to folders are not followed (as ``os.walk``). Article files are those with an article
+    suffix, not hidden, and not documentation (README.md). ``OSError`` when ``path``
+    cannot be listed.
+    """
+    folders: list[str] = []
+    names: list[str] = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            name = entry.name
+            if is_folder:
+                if not name.startswith(".") and not os.path.islink(entry.path):
+                    folders.append(name)
+            elif (not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
+                    and PurePath(name).stem.casefold() not in NOT_ARTICLE_STEMS):
+                names.append(name)
+    return folders, names
 
 
 # --- reading files -------------------------------------------------------------------------
