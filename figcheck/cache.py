@@ -17,6 +17,20 @@ The cache keeps, in one SQLite file (``.figcheck/cache.sqlite`` for the command 
     per article: its claim rows, keyed by its content, everything about the article that
     the rows depend on (``doc``, outlet, dates, url, title, where the body starts) and
     :func:`version`.
+``quantities``
+    per article and settings: the quantity key of each of its rows.
+``folders``
+    per folder walked: its stat and its listing (subfolders walked, article files), as git's
+    untracked cache keeps them: a folder whose stat is unchanged is not listed again
+    (:meth:`Cache._lister`).
+``snapshot``
+    the last batch in one piece: its claims table with their quantity keys (Arrow), where
+    each article's rows are in it, and the batch's index (:class:`_BatchIndex`: each text
+    file's stat, content id, header fields, doc and extraction key). A run over the same
+    batch, give or take a few articles, takes the known files and their rows from it in a
+    few vectorised steps instead of a query per file and a decoding per article; what it
+    does not know comes from the tables above. It is rewritten when more than
+    :data:`SNAPSHOT_SLACK` of the batch lies outside it.
 
 :func:`version` names the extractor: figcheck's version, a hash of its source files and
 :attr:`figcheck.rules.RuleBook.version` (the built-in rules and the user's own). Entries of
@@ -67,7 +81,7 @@ DEFAULT_PATH = os.path.join(".figcheck", "cache.sqlite")
 #: How long a run waits for another run that is writing to the same cache.
 BUSY_TIMEOUT_SECONDS = 30.0
 #: The layout of the tables; a file of another layout is emptied and laid out again.
-LAYOUT = "4"
+LAYOUT = "5"
 #: A file modified less than this long before it was hashed may have been modified again
 #: within the same tick of the file system's clock: its stat does not prove its content.
 #: File systems with whole-second times (FAT, HFS+, some network shares) get 2 seconds.
@@ -127,10 +141,18 @@ class Stats:
 @dataclass
 class _CachedArticle(Article):
     """An article and the id of its content; ``text`` is empty until :meth:`_load` reads it
-    (an article known by its file's stat alone)."""
+    (an article known by its file's stat alone).
+
+    ``meta`` is what reading the file gave (before the batch dated the article, when it
+    did); ``record`` the file's real path, stamp and hash time, when the cache knows them;
+    ``key`` the extraction key the batch index gave, with the doc it was made for.
+    """
 
     content: str = ""
     loaded: bool = True
+    meta: dict | None = None
+    record: tuple | None = None
+    key: tuple[str, str] | None = None
 
 
 @dataclass
@@ -140,7 +162,7 @@ class _Pending:
     extractions: list[tuple] = field(default_factory=list)
     quantities: list[tuple] = field(default_factory=list)
     snapshot: tuple | None = None
-    listings: list[tuple] = field(default_factory=list)
+    folders: list[tuple] = field(default_factory=list)
 
 
 class Cache:
@@ -160,7 +182,9 @@ class Cache:
         self._keys: dict[str, str] = {}  # doc → extraction key, of the articles extracted
         self._snapshot_loaded = False
         self._snapshot_value: _Snapshot | None = None
-        self._snapshot_due: tuple | None = None  # (settings, claims, articles) to write
+        self._snapshot_due: tuple | None = None  # (settings, claims, where, articles) to write
+        self._from_snapshot: tuple[pd.DataFrame, np.ndarray] | None = None  # (table, its rows' snapshot rows)
+        self._index_misses = 0  # text files of the batch not known by the batch index
         self._db: sqlite3.Connection | None = None
         try:
             self._db = self._open()
@@ -195,7 +219,7 @@ class Cache:
             row = db.execute("SELECT value FROM meta WHERE name = 'layout'").fetchone()
             if row is None or row[0] != LAYOUT:
                 for table in ("files", "articles", "extractions", "quantities", "snapshot",
-                              "listings"):
+                              "listings", "folders"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM meta")
             db.execute("""CREATE TABLE IF NOT EXISTS files (
@@ -211,12 +235,12 @@ class Cache:
                 key TEXT PRIMARY KEY, rows BLOB NOT NULL) WITHOUT ROWID""")
             db.execute("""CREATE TABLE IF NOT EXISTS quantities (
                 key TEXT PRIMARY KEY, keys BLOB NOT NULL) WITHOUT ROWID""")
-            db.execute("""CREATE TABLE IF NOT EXISTS listings (
-                key TEXT PRIMARY KEY, folders TEXT NOT NULL, listed_ns INTEGER NOT NULL,
-                files BLOB NOT NULL) WITHOUT ROWID""")
+            db.execute("""CREATE TABLE IF NOT EXISTS folders (
+                path TEXT PRIMARY KEY, stamp TEXT NOT NULL, listed_ns INTEGER NOT NULL,
+                listing TEXT NOT NULL) WITHOUT ROWID""")
             db.execute("""CREATE TABLE IF NOT EXISTS snapshot (
                 version TEXT PRIMARY KEY, settings TEXT NOT NULL, articles BLOB NOT NULL,
-                claims BLOB NOT NULL) WITHOUT ROWID""")
+                claims BLOB NOT NULL, files BLOB NOT NULL) WITHOUT ROWID""")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('layout', ?)", (LAYOUT,))
 
     def close(self) -> None:
@@ -276,7 +300,7 @@ class Cache:
                 self._db.execute("DELETE FROM extractions")
                 self._db.execute("DELETE FROM quantities")
                 self._db.execute("DELETE FROM snapshot")
-                self._db.execute("DELETE FROM listings")
+                self._db.execute("DELETE FROM folders")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (current,))
         except sqlite3.Error as exc:
             self._fail(exc)
@@ -286,13 +310,15 @@ class Cache:
         pending, self._pending = self._pending, _Pending()
         if self._snapshot_due is not None and self._db is not None:
             try:
-                pending.snapshot = _snapshot_row(self._version, *self._snapshot_due)
+                settings, claims_table, where, articles = self._snapshot_due
+                pending.snapshot = _snapshot_row(self._version, settings, claims_table, where,
+                                                 _BatchIndex.encode(articles, self._keys))
             except Exception:  # noqa: BLE001  (no snapshot: the next run decodes each article)
                 pending.snapshot = None
             self._snapshot_due = None
         if self._db is None or not (pending.files or pending.articles or pending.extractions
                                     or pending.quantities or pending.snapshot
-                                    or pending.listings):
+                                    or pending.folders):
             return
         try:
             with _transaction(self._db):
@@ -304,10 +330,10 @@ class Cache:
                                      pending.extractions)
                 self._db.executemany("INSERT OR REPLACE INTO quantities VALUES (?, ?)",
                                      pending.quantities)
-                self._db.executemany("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)",
-                                     pending.listings)
+                self._db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?)",
+                                     pending.folders)
                 if pending.snapshot is not None:
-                    self._db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?)",
+                    self._db.execute("INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?)",
                                      pending.snapshot)
         except sqlite3.Error as exc:
             self._fail(exc)
@@ -330,28 +356,39 @@ class Cache:
             paths = [paths]
         batch = Batch()
         found = []
+        lister = self._lister()
         for given in (os.fspath(p) for p in paths):
             if os.path.isdir(given):
-                found.extend(self._find_in_folder(given, batch.skipped))
+                found.extend(sources._find_in_folder(given, batch.skipped, lister))
             else:
                 found.extend(sources._find_files([given], batch.skipped))
         # The same walk as read_batch: a file reached twice (two paths, a link) is read once.
         real_dirs: dict[str, str] = {}
-        files: list[tuple[str, str, str, os.stat_result | None]] = []
+        files: list[tuple[str, str, str, os.stat_result | None, bool]] = []
         seen: set[str] = set()
         for path, doc in found:
             real, info = _real_path(path, real_dirs)
             if real in seen:
                 continue
             seen.add(real)
-            files.append((path, doc, real, info))
-        known = self._known_files([real for path, _doc, real, _info in files
-                                   if path.lower().endswith(sources.TEXT_SUFFIXES)])
+            files.append((path, doc, real, info, path.lower().endswith(sources.TEXT_SUFFIXES)))
+        # A text file is known by its stat from the last batch's index (kept with the
+        # snapshot, read in one piece), else from its row of the files table.
+        index = self._index()
+        indexed: dict[str, int] = {}
+        texts = [(real, info) for _path, _doc, real, info, is_text in files if is_text]
+        if index is not None:
+            for real, info in texts:
+                row = index.row.get(real)
+                if row is not None and _usable(info, max_bytes) and index.knows(row, info):
+                    indexed[real] = row
+        self._index_misses = len(texts) - len(indexed)
+        known = self._known_files([real for real, _info in texts if real not in indexed])
         # The metadata of every content known, read or not: a file read again because its stat
         # proves nothing (racily clean, a fresh clone) is then not parsed again.
-        metas = self._metas(sorted({content for _stamp, content, _trusted in known.values()}))
-        for path, doc, real, info in files:
-            if not path.lower().endswith(sources.TEXT_SUFFIXES):
+        metas = self._metas(sorted({content for _stamp, content, _hashed in known.values()}))
+        for path, doc, real, info, is_text in files:
+            if not is_text:
                 first = len(batch.articles)
                 _read_other(path, doc, max_bytes, batch)
                 for position in range(first, len(batch.articles)):
@@ -359,51 +396,72 @@ class Cache:
                     batch.articles[position] = _CachedArticle(
                         **_fields(article), content="t:" + _sha256(article.text.encode("utf-8")))
                 continue
+            row = indexed.get(real)
+            if row is not None:
+                self.stats.files_stat_only += 1
+                batch.articles.append(index.article(row, doc, path))
+                continue
             entry = known.get(real)
-            if (entry is not None and entry[2] and info is not None and stat.S_ISREG(info.st_mode)
-                    and info.st_size <= max_bytes and entry[0] == _stamp(info)):
+            if (entry is not None and _trusted(entry[0][1], entry[2]) and _usable(info, max_bytes)
+                    and entry[0] == _stamp(info)):
                 meta = metas.get(entry[1])
                 if meta is not None and meta["published"] is not None:
                     self.stats.files_stat_only += 1
-                    batch.articles.append(_article_from_meta(doc, "", path, meta,
-                                                             content=entry[1], loaded=False))
+                    batch.articles.append(_article_from_meta(
+                        doc, "", path, meta, content=entry[1], loaded=False,
+                        record=(real, *entry[0], entry[2])))
                     continue
             self._read_text_file(path, doc, real, max_bytes, batch, metas)
         sources._make_docs_unique(batch.articles)
         return batch
 
-    def _find_in_folder(self, folder: str, skipped: list) -> list[tuple[str, str]]:
-        """The article files of ``folder`` as the reader lists them, (path, doc) each.
+    def _lister(self) -> Callable[[str], tuple[list[str], list[str]]]:
+        """A folder's listing (:func:`figcheck.sources.list_folder`), taken from the cache
+        when the folder is unchanged since it was listed.
 
-        The listing is kept with the modification time of every folder it walked (those
-        the reader walks: not hidden ones, not links), as git's untracked cache does: a file
-        added, removed or renamed changes its folder's time. When no folder changed since
-        (and none was changed within a second of the listing, see :func:`_trusted`), the
-        kept listing is used instead of walking the files again.
+        As git's untracked cache: a file added, removed or renamed changes its folder's
+        modification time, so a folder whose stat is unchanged (and was not changed within
+        the racy margin of the listing, see :func:`_trusted`) holds what it held. Only the
+        folders that changed are listed again, and kept anew.
         """
-        key = _sha256(repr((self._version, os.getcwd(), folder)).encode("utf-8"))
-        folders = _folder_stamps(folder)
-        if folders is not None:
-            row = self._select("SELECT folders, listed_ns, files FROM listings WHERE key IN ({marks})",
-                               [key])
-            if row and row[0][0] == folders and all(
-                    _trusted(int(stamp.rsplit(":", 3)[1]), row[0][1]) for stamp in folders.split("\n")):
-                try:
-                    return [tuple(pair) for pair in json.loads(zlib.decompress(row[0][2]))]
-                except (ValueError, zlib.error):
-                    pass
-        before = len(skipped)
-        found = list(sources._find_files([folder], skipped))
-        if folders is not None and len(skipped) == before and _folder_stamps(folder) == folders:
-            self._pending.listings.append(
-                (key, folders, self._started_ns,
-                 zlib.compress(json.dumps(found, ensure_ascii=False).encode("utf-8"), 6)))
-        return found
+        kept: dict[str, tuple[str, int, str]] = {}
+        if self._db is not None:
+            try:
+                kept = {path: (stamp, listed_ns, listing) for path, stamp, listed_ns, listing
+                        in self._db.execute("SELECT path, stamp, listed_ns, listing FROM folders")}
+            except sqlite3.Error as exc:
+                self._fail(exc)
 
-    def _known_files(self, reals: list[str]) -> dict[str, tuple[tuple, str, bool]]:
-        """Per real path in the cache: (its stamp, its content id, whether a matching stamp
-        proves the content, see :func:`_trusted`)."""
-        return {path: ((size, mtime_ns, ctime_ns, inode), content, _trusted(mtime_ns, hashed_ns))
+        def listing(path: str) -> tuple[list[str], list[str]]:
+            try:
+                before = os.stat(path)
+            except OSError:
+                return sources.list_folder(path)  # which says why, in its own words
+            stamp = f"{before.st_mtime_ns}:{before.st_ctime_ns}:{before.st_ino}"
+            where = os.path.abspath(path)
+            entry = kept.get(where)
+            if entry is not None and entry[0] == stamp and _trusted(before.st_mtime_ns, entry[1]):
+                try:
+                    folders, names = json.loads(entry[2])
+                    return folders, names
+                except ValueError:
+                    pass
+            listed_ns = time.time_ns()
+            folders, names = sources.list_folder(path)
+            try:
+                unchanged = _stamp(os.stat(path)) == _stamp(before)
+            except OSError:
+                unchanged = False
+            if unchanged:  # (a folder changed while it was listed is listed again next time)
+                self._pending.folders.append(
+                    (where, stamp, listed_ns, json.dumps([folders, names], ensure_ascii=False)))
+            return folders, names
+
+        return listing
+
+    def _known_files(self, reals: list[str]) -> dict[str, tuple[tuple, str, int]]:
+        """Per real path in the files table: (its stamp, its content id, when it was hashed)."""
+        return {path: ((size, mtime_ns, ctime_ns, inode), content, hashed_ns)
                 for path, size, mtime_ns, ctime_ns, inode, hashed_ns, content in self._select(
                     "SELECT * FROM files WHERE path IN ({marks})", reals)}
 
@@ -442,9 +500,12 @@ class Cache:
             metas[content] = meta
             self._pending.articles.append((self._version, content,
                                            *(meta[name] for name in _META_FIELDS)))
+        record = None
         if self._stat_matches(path, info):
-            self._pending.files.append((real, *_stamp(info), self._started_ns, content))
-        batch.articles.append(_article_from_meta(doc, text, path, meta, content=content, loaded=True))
+            record = (real, *_stamp(info), self._started_ns)
+            self._pending.files.append((*record, content))
+        batch.articles.append(_article_from_meta(doc, text, path, meta, content=content,
+                                                 loaded=True, record=record))
 
     @staticmethod
     def _stat_matches(path: str, before: os.stat_result) -> bool:
@@ -511,8 +572,11 @@ class Cache:
             blocks.append(block)
             places.append(("block", 0, block["n"]))
         if not in_snapshot:
+            self._from_snapshot = None
             return _frame(blocks)
-        return _combine(snapshot.claims_only(), _frame(blocks), places)
+        table, taken = _combine(snapshot.claims_only(), _frame(blocks), places)
+        self._from_snapshot = (table, taken)
+        return table
 
     def assign_quantities(self, frame: pd.DataFrame, articles: Sequence[Article], *,
                           config: Config | None = None,
@@ -527,37 +591,29 @@ class Cache:
         quantities = importlib.import_module("figcheck.quantities")  # (figcheck.quantities is a function)
         rule_dirs = tuple(rule_dirs)
         settings = repr((config or Config(), rule_dirs))
-        docs = frame["doc"].tolist()
+        names = np.full(len(frame), None, dtype=object)
+        reasons = np.full(len(frame), None, dtype=object)
+
+        # The rows extract_articles took from the snapshot, when it was made with these
+        # settings, take their keys from it too: one vectorised take.
+        snapshot = self._snapshot()
+        current = snapshot is not None and snapshot.settings == settings
+        rest = np.arange(len(frame))
+        taken = None
+        if current and self._from_snapshot is not None and self._from_snapshot[0] is frame:
+            taken = self._from_snapshot[1]
+            rest = np.flatnonzero(taken < 0)
         rows_of: dict[str, list[int]] = {}
-        for position, doc in enumerate(docs):
+        for position, doc in zip(rest.tolist(), frame["doc"].take(rest).tolist()):
             rows_of.setdefault(doc, []).append(position)
-        by_doc = {article.doc: article for article in articles}
+        by_doc = {article.doc: article for article in articles} if rows_of else {}
         for doc in rows_of:
             if doc not in self._keys and doc in by_doc:
                 self._keys[doc] = self._extraction_key(by_doc[doc])
-        names = np.full(len(docs), None, dtype=object)
-        reasons = np.full(len(docs), None, dtype=object)
-
-        # From the snapshot, when it was made with these settings: one vectorised take.
-        snapshot = self._snapshot()
-        rest = list(rows_of)
-        current = snapshot is not None and snapshot.settings == settings
-        if current:
-            taken = np.full(len(docs), -1, dtype=np.int64)
-            rest = []
-            for doc, positions in rows_of.items():
-                where = snapshot.where.get(self._keys.get(doc, ""))
-                if where is not None and where[1] == len(positions):
-                    taken[positions] = np.arange(where[0], where[0] + where[1])
-                else:
-                    rest.append(doc)
-            mask = taken >= 0
-            names[mask] = snapshot.names[taken[mask]]
-            reasons[mask] = snapshot.reasons[taken[mask]]
 
         # Then each article's stored keys; the others are derived, and stored.
         store_key = {}
-        for doc in rest:
+        for doc in rows_of:
             extraction = self._keys.get(doc)
             if extraction is not None:
                 store_key[doc] = _sha256((extraction + "\0" + settings).encode("utf-8"))
@@ -569,8 +625,7 @@ class Cache:
             except (ValueError, zlib.error):
                 pass
         missing = []
-        for doc in rest:
-            positions = rows_of[doc]
+        for doc, positions in rows_of.items():
             found = stored.get(store_key.get(doc, ""))
             if not (isinstance(found, list) and len(found) == 2 and len(found[0]) == len(positions)):
                 missing.append(doc)
@@ -578,44 +633,52 @@ class Cache:
             for position, name, reason in zip(positions, *found):
                 names[position], reasons[position] = name, reason
         if missing:
-            wanted = set(missing)
-            part_rows = [position for position, doc in enumerate(docs) if doc in wanted]
+            part_rows = sorted(position for doc in missing for position in rows_of[doc])
             assigned = quantities.assign(frame.iloc[part_rows].reset_index(drop=True),
                                          config=config, rule_dirs=rule_dirs)
             fresh: dict[str, list[list]] = {doc: [[], []] for doc in missing}
-            for position, name, reason in zip(part_rows, assigned["quantity"].tolist(),
-                                              assigned["quantity_reason"].tolist()):
+            part_docs = frame["doc"].take(part_rows).tolist()
+            for position, doc, name, reason in zip(part_rows, part_docs,
+                                                   assigned["quantity"].tolist(),
+                                                   assigned["quantity_reason"].tolist()):
                 name = name if isinstance(name, str) else None
                 reason = reason if isinstance(reason, str) else None
                 names[position], reasons[position] = name, reason
-                fresh[docs[position]][0].append(name)
-                fresh[docs[position]][1].append(reason)
+                fresh[doc][0].append(name)
+                fresh[doc][1].append(reason)
             for doc, value in fresh.items():
                 if doc in store_key:
                     self._pending.quantities.append(
                         (store_key[doc], zlib.compress(json.dumps(value).encode("utf-8"), 6)))
         out = quantities.conformed(frame)
-        out["quantity"] = pd.array(names, dtype="string")
-        out["quantity_reason"] = pd.array(reasons, dtype="string")
-        # A new snapshot when there is none for these settings, or when the articles it
-        # lacks hold more than SNAPSHOT_SLACK of the rows (a batch of 20 in 10,000 does not
-        # rewrite it: those 20 are read from their own entries, a few milliseconds).
-        outside = sum(len(rows_of[doc]) for doc in rest)
-        if not current or outside > SNAPSHOT_SLACK * max(len(docs), 1):
-            self._leave_snapshot(out, rows_of, settings)
+        for name, values in (("quantity", names), ("quantity_reason", reasons)):
+            out[name] = (pd.array(values, dtype="string") if taken is None
+                         else _taken_strings(snapshot.claims[name].array, taken, values))
+        # A new snapshot when there is none for these settings, when the articles it lacks
+        # hold more than SNAPSHOT_SLACK of the rows, or when more than that share of the
+        # text files were not known by the batch index (a fresh clone: new modification
+        # times). A batch of 20 in 10,000 does not rewrite it: those 20 are read from their
+        # own entries, a few milliseconds.
+        files = sum(1 for article in articles if isinstance(article, _CachedArticle)
+                    and article.record is not None)
+        if (not current or len(rest) > SNAPSHOT_SLACK * max(len(frame), 1)
+                or self._index_misses > SNAPSHOT_SLACK * max(files, 1)):
+            self._leave_snapshot(out, settings, articles)
         return out
 
     # --- the batch's snapshot --------------------------------------------------------------
     # The last batch's claims table, with its quantity keys, in one Arrow file: an article
     # found there (same extraction key) takes its rows from it in one vectorised step,
-    # without decoding its own entry. Only with pyarrow; one snapshot per version.
+    # without decoding its own entry. With it, the batch's index: each text file's stat,
+    # content, doc and extraction key, so that a file whose stat is unchanged is known
+    # without a query of its own. Only with pyarrow; one snapshot per version.
 
     def _snapshot(self) -> "_Snapshot | None":
         if not self._snapshot_loaded:
             self._snapshot_loaded = True
             if self._db is not None and self._version is not None and _arrow() is not None:
                 try:
-                    row = self._db.execute("SELECT settings, articles, claims FROM snapshot "
+                    row = self._db.execute("SELECT settings, articles, claims, files FROM snapshot "
                                            "WHERE version = ?", (self._version,)).fetchone()
                 except sqlite3.Error as exc:
                     self._fail(exc)
@@ -627,19 +690,27 @@ class Cache:
                         self._snapshot_value = None
         return self._snapshot_value
 
-    def _leave_snapshot(self, claims_table: pd.DataFrame, rows_of: dict[str, list[int]],
-                        settings: str) -> None:
-        """Keep ``claims_table`` to be written as the snapshot when the cache is closed."""
+    def _index(self) -> "_BatchIndex | None":
+        snapshot = self._snapshot()
+        return snapshot.index() if snapshot is not None else None
+
+    def _leave_snapshot(self, claims_table: pd.DataFrame, settings: str,
+                        articles: Sequence[Article]) -> None:
+        """Keep ``claims_table`` and the index of ``articles`` to be written as the snapshot
+        when the cache is closed."""
         if _arrow() is None:
             return
-        articles = []
+        rows_of: dict[str, list[int]] = {}
+        for position, doc in enumerate(claims_table["doc"].tolist()):
+            rows_of.setdefault(doc, []).append(position)
+        where = []
         for doc, positions in rows_of.items():
             key = self._keys.get(doc)
             first = positions[0]
             if key is None or positions != list(range(first, first + len(positions))):
                 return  # rows of an article not together: not a table this cache made
-            articles.append((key, first, len(positions)))
-        self._snapshot_due = (settings, claims_table, articles)
+            where.append((key, first, len(positions)))
+        self._snapshot_due = (settings, claims_table, where, list(articles))
 
     def load_texts(self, articles: Iterable[Article]) -> None:
         """Read the text of the articles known by their stat alone (they have none yet)."""
@@ -650,6 +721,9 @@ class Cache:
     def _extraction_key(self, article: Article) -> str:
         """Everything an article's rows depend on: the extractor, the article's content and
         what reading it gave besides the text."""
+        if isinstance(article, _CachedArticle) and article.key is not None \
+                and article.key[0] == article.doc:
+            return article.key[1]  # from the batch index, made for this doc
         content = article.content if isinstance(article, _CachedArticle) else (
             "t:" + _sha256(article.text.encode("utf-8")))
         published = article.published.isoformat() if article.published else None
@@ -664,7 +738,9 @@ class Cache:
             data = handle.read()
         text = sources.decode(data)
         if "b:" + _sha256(data) != article.content:
-            # Changed between its stat and now: read it as it is now.
+            # Changed between its stat and now: read it as it is now (its record and the
+            # key the index gave are not its own any more).
+            article.record = article.key = article.meta = None
             parsed = sources.parse_text_article(article.doc, text, article.path)
             for name, value in _fields(parsed).items():
                 if name != "doc":
@@ -692,24 +768,9 @@ def _stamp(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def _folder_stamps(folder: str) -> str | None:
-    """``path:mtime_ns:ctime_ns:inode`` of ``folder`` and of every folder under it that the reader
-    walks (not hidden ones; links to folders are not followed), one a line, sorted; None
-    when one cannot be listed."""
-    stamps = []
-    pending = [folder]
-    try:
-        while pending:
-            current = pending.pop()
-            info = os.stat(current)
-            stamps.append(f"{current}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}")
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
-                        pending.append(entry.path)
-    except OSError:
-        return None
-    return "\n".join(sorted(stamps))
+def _usable(info: os.stat_result | None, max_bytes: int) -> bool:
+    """A regular file within the size limit: one that a stat can tell known."""
+    return info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= max_bytes
 
 
 def _trusted(mtime_ns: int, hashed_ns: int) -> bool:
@@ -735,12 +796,16 @@ def _real_path(path: str, real_dirs: dict[str, str]) -> tuple[str, os.stat_resul
         except OSError:
             target = None
         return os.path.realpath(path), target
-    folder, name = os.path.split(path)
+    # The folder part with its separator, cut off the path as it is (os.path.split, which
+    # cleans it, costs more than the rest for a batch of small files).
+    cut = max(path.rfind(os.sep), path.rfind(os.altsep)) if os.altsep else path.rfind(os.sep)
+    folder, name = path[:cut + 1], path[cut + 1:]
     if name in ("", ".", ".."):
         return os.path.realpath(path), info
-    if folder not in real_dirs:
-        real_dirs[folder] = os.path.realpath(folder or os.curdir)
-    return os.path.join(real_dirs[folder], name), info
+    real_folder = real_dirs.get(folder)
+    if real_folder is None:
+        real_folder = real_dirs[folder] = os.path.join(os.path.realpath(folder or os.curdir), "")
+    return real_folder + name, info
 
 
 _META_FIELDS = ("body_start", "source", "url", "title", "published", "published_inferred")
@@ -759,14 +824,14 @@ def _meta_of(article: Article) -> dict[str, Any]:
 
 
 def _article_from_meta(doc: str, text: str, path: str, meta: dict, *, content: str,
-                       loaded: bool) -> _CachedArticle:
+                       loaded: bool, record: tuple | None = None) -> _CachedArticle:
     published = meta["published"]
     return _CachedArticle(
         doc=doc, text=text, body_start=meta["body_start"], source=meta["source"],
         url=meta["url"], title=meta["title"],
         published=dt.date.fromisoformat(published) if published else None,
         published_inferred=bool(meta["published_inferred"]), path=path, content=content,
-        loaded=loaded)
+        loaded=loaded, meta=meta, record=record)
 
 
 # An article's rows are stored by column: {"n": rows, "same": {column: the value of every
@@ -858,8 +923,9 @@ def _strings(values: list) -> pd.api.extensions.ExtensionArray:
 
 
 def _combine(snapshot: pd.DataFrame, others: pd.DataFrame,
-             places: list[tuple[str, int, int]]) -> pd.DataFrame:
-    """The rows of each article, in order, from the snapshot or from ``others`` (in turn)."""
+             places: list[tuple[str, int, int]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of each article, in order, from the snapshot or from ``others`` (in turn),
+    and the snapshot's row of each (-1 for a row of ``others``)."""
     positions: list[int] = []
     next_other = len(snapshot)
     for where, first, rows in places:
@@ -869,7 +935,24 @@ def _combine(snapshot: pd.DataFrame, others: pd.DataFrame,
             positions.extend(range(next_other, next_other + rows))
             next_other += rows
     both = pd.concat([snapshot, others], ignore_index=True) if len(others) else snapshot
-    return both.take(positions).reset_index(drop=True)
+    taken = np.array(positions, dtype=np.int64)
+    return both.take(taken).reset_index(drop=True), np.where(taken < len(snapshot), taken, -1)
+
+
+def _taken_strings(column: pd.api.extensions.ExtensionArray, taken: np.ndarray,
+                   values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(x, dtype="string")`` where ``x`` is, per row, the value of ``column`` at
+    ``taken`` (a snapshot's row), or where ``taken`` is -1 the row's own of ``values``:
+    one take of the snapshot's column instead of a conversion of every value."""
+    rest = np.flatnonzero(taken < 0)
+    own = pd.array(values[rest], dtype="string")
+    if column.dtype != own.dtype:
+        return pd.array(np.where(taken >= 0, np.asarray(column, dtype=object)[taken], values),
+                        dtype="string")
+    both = type(column)._concat_same_type([column, own])
+    positions = taken.copy()
+    positions[rest] = len(column) + np.arange(len(rest))
+    return both.take(positions)
 
 
 def _arrow():
@@ -883,37 +966,34 @@ def _arrow():
 
 @dataclass
 class _Snapshot:
-    """A batch's claims table and where each article's rows are in it (by extraction key)."""
+    """A batch's claims table and where each article's rows are in it (by extraction key),
+    and the index of the batch's files (decoded when first asked for)."""
 
     settings: str
     claims: pd.DataFrame
     where: dict[str, tuple[int, int]]
+    files: bytes = b""
     _claims_only: pd.DataFrame | None = None
 
     @classmethod
-    def read(cls, settings: str, articles: bytes, claims_blob: bytes) -> "_Snapshot":
-        pa = _arrow()
-        table = pa.ipc.open_file(pa.py_buffer(claims_blob)).read_all().to_pandas()
+    def read(cls, settings: str, articles: bytes, claims_blob: bytes,
+             files: bytes) -> "_Snapshot":
+        table = _read_arrow(claims_blob).to_pandas()
         if list(table.columns) != list(_COLUMNS) or [str(t) for t in table.dtypes] != [
                 c.dtype for c in schema.CLAIMS]:
             raise ValueError("a snapshot of other columns")
-        where = {key: (first, rows) for key, first, rows in json.loads(zlib.decompress(articles))}
-        return cls(settings=settings, claims=table, where=where)
+        places = _read_arrow(articles)
+        where = dict(zip(places.column("key").to_pylist(),
+                         zip(places.column("first").to_pylist(), places.column("rows").to_pylist())))
+        return cls(settings=settings, claims=table, where=where, files=files)
 
-    @property
-    def names(self) -> np.ndarray:
-        return self._column("quantity")
-
-    @property
-    def reasons(self) -> np.ndarray:
-        return self._column("quantity_reason")
-
-    def _column(self, name: str) -> np.ndarray:
-        cached = self.__dict__.setdefault("_arrays", {})
-        if name not in cached:
-            cached[name] = np.array([v if isinstance(v, str) else None
-                                     for v in self.claims[name].tolist()], dtype=object)
-        return cached[name]
+    def index(self) -> "_BatchIndex | None":
+        if "_index" not in self.__dict__:
+            try:
+                self.__dict__["_index"] = _BatchIndex.decode(self.files)
+            except Exception:  # noqa: BLE001  (damaged: the files table is used instead)
+                self.__dict__["_index"] = None
+        return self.__dict__["_index"]
 
     def claims_only(self) -> pd.DataFrame:
         """The table as the extractor gives it: no quantity keys yet."""
@@ -924,9 +1004,92 @@ class _Snapshot:
 
 
 def _snapshot_row(version: str, settings: str, claims_table: pd.DataFrame,
-                  articles: list[tuple[str, int, int]]) -> tuple:
+                  articles: list[tuple[str, int, int]], files) -> tuple:
     pa = _arrow()
     table = pa.Table.from_pandas(claims_table[list(_COLUMNS)], preserve_index=False)
+    where = pa.table({"key": pa.array([key for key, _first, _rows in articles], pa.string()),
+                      "first": pa.array([first for _key, first, _rows in articles], pa.int64()),
+                      "rows": pa.array([rows for _key, _first, rows in articles], pa.int64())})
+    return (version, settings, _write_arrow(where), _write_arrow(table), _write_arrow(files))
+
+
+#: What the batch index keeps of each text file, a list per field.
+_INDEX_FIELDS = ("real", "size", "mtime_ns", "ctime_ns", "inode", "hashed_ns", "content", "doc",
+                 "key", *_META_FIELDS)
+
+
+class _BatchIndex:
+    """The text files of the batch a snapshot was made of, as git's index keeps a tree's
+    files: per real path, the file's stamp and when it was hashed, its content id, what
+    reading it gave (:data:`_META_FIELDS`), and its doc and extraction key.
+
+    Kept as one Arrow table: reading it costs one decompression and a conversion per
+    field for the whole batch, not a query per file.
+    """
+
+    def __init__(self, fields: dict[str, list]):
+        self.fields = fields
+        self.row = {real: number for number, real in enumerate(fields["real"])}
+        self._dates: dict[str, dt.date] = {}
+
+    def knows(self, number: int, info: os.stat_result) -> bool:
+        """The file's stat is the one its content was hashed with, and proves it."""
+        f = self.fields
+        mtime_ns = f["mtime_ns"][number]
+        return (mtime_ns == info.st_mtime_ns and f["size"][number] == info.st_size
+                and f["ctime_ns"][number] == info.st_ctime_ns and f["inode"][number] == info.st_ino
+                and _trusted(mtime_ns, f["hashed_ns"][number]))
+
+    def article(self, number: int, doc: str, path: str) -> _CachedArticle:
+        """The article of the file at row ``number``, known by its stat: no text yet."""
+        f = self.fields
+        published = f["published"][number]
+        day = self._dates.get(published)
+        if day is None:
+            day = self._dates[published] = dt.date.fromisoformat(published)
+        record = (f["real"][number], f["size"][number], f["mtime_ns"][number],
+                  f["ctime_ns"][number], f["inode"][number], f["hashed_ns"][number])
+        # (positional: a batch makes thousands of these)
+        return _CachedArticle(doc, "", f["body_start"][number], f["source"][number],
+                              f["url"][number], f["title"][number], day,
+                              f["published_inferred"][number], path, f["content"][number], False,
+                              None, record, (f["doc"][number], f["key"][number]))
+
+    @staticmethod
+    def encode(articles: Iterable[Article], keys: dict[str, str]) -> "pyarrow.Table":
+        """The index of ``articles``: those read from text files whose stat the cache
+        recorded, with their own publication date (not one the batch gave them)."""
+        fields: dict[str, list] = {name: [] for name in _INDEX_FIELDS}
+        for article in articles:
+            if not isinstance(article, _CachedArticle) or article.record is None:
+                continue
+            meta = article.meta if article.meta is not None else _meta_of(article)
+            key = keys.get(article.doc)
+            if meta["published"] is None or key is None:
+                continue
+            values = (*article.record, article.content, article.doc, key,
+                      *(meta[name] for name in _META_FIELDS[:-1]), bool(meta["published_inferred"]))
+            for name, value in zip(_INDEX_FIELDS, values):
+                fields[name].append(value)
+        pa = _arrow()
+        types = {"published_inferred": pa.bool_(), **{name: pa.int64() for name in _INDEX_INTEGERS}}
+        return pa.table({name: pa.array(values, types.get(name, pa.string()))
+                         for name, values in fields.items()})
+
+    @classmethod
+    def decode(cls, blob: bytes) -> "_BatchIndex":
+        table = _read_arrow(blob)
+        if tuple(table.column_names) != _INDEX_FIELDS:
+            raise ValueError("not a batch index of this layout")
+        return cls({name: table.column(name).to_pylist() for name in _INDEX_FIELDS})
+
+
+_INDEX_INTEGERS = ("size", "mtime_ns", "ctime_ns", "inode", "hashed_ns", "body_start")
+
+
+def _write_arrow(table) -> bytes:
+    """An Arrow table as IPC file bytes, compressed with zstd when pyarrow has it."""
+    pa = _arrow()
     sink = pa.BufferOutputStream()
     try:
         options = pa.ipc.IpcWriteOptions(compression="zstd")
@@ -934,8 +1097,12 @@ def _snapshot_row(version: str, settings: str, claims_table: pd.DataFrame,
         options = pa.ipc.IpcWriteOptions()
     with pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table)
-    index = zlib.compress(json.dumps(articles).encode("utf-8"), 6)
-    return (version, settings, index, sink.getvalue().to_pybytes())
+    return sink.getvalue().to_pybytes()
+
+
+def _read_arrow(blob: bytes):
+    pa = _arrow()
+    return pa.ipc.open_file(pa.py_buffer(blob)).read_all()
 
 
 @contextmanager

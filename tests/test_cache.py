@@ -348,18 +348,19 @@ def test_runs_after_a_batch_is_added_give_the_table_of_a_run_without_cache(tmp_p
     assert snapshots == (1 if arrow else 0)
 
 
-def test_a_damaged_snapshot_is_not_used(tmp_path, batch):
+@pytest.mark.parametrize("part", ["claims", "articles", "files"])
+def test_a_damaged_snapshot_is_not_used(tmp_path, batch, part):
     store = tmp_path / "cache.sqlite"
     expected = figcheck.extract(str(batch), cache=store)
     with sqlite3.connect(store) as db:
-        db.execute("UPDATE snapshot SET claims = ?", (b"not arrow",))
+        db.execute(f"UPDATE snapshot SET {part} = ?", (b"not arrow",))
     with Cache(store) as again:
         assert_same(figcheck.extract(str(batch), cache=again), expected)
     assert again.warning is None
 
 
-def test_a_folder_listing_is_kept_until_a_folder_changes(tmp_path, monkeypatch):
-    """As git's untracked cache: folders whose times are unchanged are not listed again."""
+def test_a_folder_listing_is_kept_until_the_folder_changes(tmp_path, monkeypatch):
+    """As git's untracked cache: only the folders whose times changed are listed again."""
     folder = tmp_path / "batch"
     write(folder / "a" / "quake.txt", QUAKE)
     write(folder / "b" / "ferry.txt", FERRY)
@@ -369,18 +370,46 @@ def test_a_folder_listing_is_kept_until_a_folder_changes(tmp_path, monkeypatch):
     expected = figcheck.extract(str(folder), cache=store)
     from figcheck import sources
     listed = []
-    real = sources._find_files
-    monkeypatch.setattr(sources, "_find_files", lambda paths, skipped: listed.append(paths) or real(paths, skipped))
+    real = sources.list_folder
+    monkeypatch.setattr(sources, "list_folder",
+                        lambda path: listed.append(os.path.relpath(path, folder)) or real(path))
     assert_same(figcheck.extract(str(folder), cache=store), expected)
     assert listed == []
-    # A file added, and a file renamed with its folder's time set back: both listed again.
+    # A file added: its folder alone is listed again.
     write(folder / "b" / "toll.txt", QUAKE.replace("2,400", "2,900"))
     frame = figcheck.extract(str(folder), cache=store)
-    assert listed == [[str(folder)]]
+    assert listed == ["b"]
     assert "b/toll.txt" in set(frame["doc"])
+    # A file renamed with its folder's time set back: the folder's change time tells.
     age(folder / "b")
     figcheck.extract(str(folder), cache=store)
     stamp = (folder / "a").stat().st_mtime_ns
     (folder / "a" / "quake.txt").rename(folder / "a" / "renamed.txt")
     os.utime(folder / "a", ns=(stamp, stamp))
+    listed.clear()
     assert "a/renamed.txt" in set(figcheck.extract(str(folder), cache=store)["doc"])
+    assert listed == ["a"]
+    # A folder added: its parent and itself.
+    age(folder / "a")
+    figcheck.extract(str(folder), cache=store)
+    write(folder / "c" / "quake.txt", QUAKE)
+    listed.clear()
+    assert "c/quake.txt" in set(figcheck.extract(str(folder), cache=store)["doc"])
+    assert sorted(listed) == [".", "c"]
+    assert_same(figcheck.extract(str(folder), cache=store), figcheck.extract(str(folder)))
+
+
+def test_a_file_the_index_knows_under_another_doc_gets_that_doc(tmp_path, batch):
+    """The batch index knows files by their real path: reached from another folder (other
+    docs), or given a #2 by a file of the same name, an article's rows carry its doc."""
+    for path in batch.rglob("*"):
+        if not path.is_symlink():
+            age(path)
+    store = tmp_path / "cache.sqlite"
+    figcheck.extract(paths_of(batch), cache=store)
+    for paths in ([str(batch)], [str(batch.parent)], paths_of(batch),
+                  [str(batch / "more" / "ferry.md"), str(batch)]):
+        with Cache(store) as again:
+            frame = figcheck.extract(paths, cache=again)
+        assert again.stats.files_stat_only > 0
+        assert_same(frame, figcheck.extract(paths))
