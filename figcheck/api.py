@@ -1,4 +1,9 @@
-"""The public Python API: thin functions that wire the modules together."""
+"""The public Python API: thin functions that wire the modules together.
+
+``import figcheck`` is paid by every command, ``figcheck check`` in CI among them, so the
+modules a command may not need (the extractor, worker processes, the report and its
+table formatter) are imported by the functions that use them.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,16 +13,16 @@ from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
-from figcheck import claims, dates, parallel, sources
+from figcheck import dates, sources
 from figcheck.article import Article
 from figcheck.config import Config
 from figcheck.discrepancies import find, summarize
 from figcheck.quantities import assign
-from figcheck.report import render, write
 from figcheck.config import load as load_config  # noqa: F401  (public: figcheck.load_config)
 from figcheck.config import read as read_config  # noqa: F401  (public: figcheck.read_config)
 
 if TYPE_CHECKING:
+    from figcheck import parallel
     from figcheck.cache import Cache
 
 
@@ -82,6 +87,8 @@ def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if cache is None:
+        from figcheck import parallel
+
         return _extract_streamed(list(paths), max_bytes=max_bytes, rule_dirs=rule_dirs,
                                  config=config, quantities=quantities, keep_text=keep_text,
                                  jobs=parallel.default_jobs() if jobs is None else jobs,
@@ -93,6 +100,8 @@ def extract_batch(paths: str | Iterable[str], *, max_bytes: int | None = None,
 def _extract_streamed(paths: list, *, max_bytes: int | None, rule_dirs: tuple[str, ...],
                       config: Config, quantities: bool, keep_text, jobs: int,
                       progress) -> Extraction:
+    from figcheck import parallel
+
     kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
     result = parallel.extract(paths, jobs=jobs, rule_dirs=rule_dirs, keep_text=keep_text,
                               progress=progress, **kwargs)
@@ -113,7 +122,10 @@ def _extract_cached(paths: list, *, max_bytes: int | None, rule_dirs: tuple[str,
     store = Cache(cache) if isinstance(cache, (str, os.PathLike)) else cache
     try:
         batch = store.read_batch(paths, rule_dirs=rule_dirs, **kwargs)
-        dates.fill_missing_dates(batch.articles)
+        if any(article.published is None for article in batch.articles):
+            # (when every article is dated there is nothing to fill, and the date rules,
+            # a tenth of a second to compile, are not needed)
+            dates.fill_missing_dates(batch.articles)
         articles = sorted(batch.articles, key=lambda a: a.doc)
         frame, timed_out = _extract_each(store.extract_articles, articles, rule_dirs)
         if keep_text is not None:
@@ -166,6 +178,8 @@ def _extract_each(extract_articles, articles: list[Article],
 
 
 def _where(article: Article) -> str:
+    from figcheck import parallel
+
     return parallel.where(article.doc, article.path)
 
 
@@ -177,8 +191,10 @@ def extract_text(text: str, published: str | dt.date | None = None, *, doc: str 
         published = dt.date.fromisoformat(published)
     config = config or Config()
     rule_dirs = tuple(rule_dirs) + config.rule_dirs
+    from figcheck.claims import extract_articles
+
     article = Article(doc=doc, text=text, source=source, published=published)
-    frame = claims.extract_articles([article], rule_dirs=rule_dirs)
+    frame = extract_articles([article], rule_dirs=rule_dirs)
     if quantities:
         frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
     return frame
@@ -219,6 +235,8 @@ def render_report(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = 
 
     ``charts`` maps quantity keys to image paths to show; :func:`write_report` draws them.
     """
+    from figcheck.report import render
+
     return render(claims, discrepancies=discrepancies, quantities=quantities, config=config,
                   charts=charts)
 
@@ -229,4 +247,6 @@ def write_report(claims: pd.DataFrame, folder: str, *, config: Config | None = N
 
     Returns what was written, by name, and ``charts_note`` when charts were not drawn.
     """
+    from figcheck.report import write
+
     return write(claims, folder, config=config)

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 import figcheck
-from figcheck import claims, rules, schema, sources
+from figcheck import rules, schema, sources
 from figcheck.article import Article, Batch
 from figcheck.config import Config
 
@@ -552,6 +552,8 @@ class Cache:
 
         fresh: dict[str, Block] = {}
         if missing:  # (building the engine alone takes half a second)
+            from figcheck import claims  # (a run with nothing new never imports the extractor)
+
             fresh = _blocks_by_doc(claims.extract_articles(missing, rule_dirs=rule_dirs,
                                                            on_error=failed))
         self.stats.articles_extracted += len(missing)

@@ -28,7 +28,6 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
-from statistics import median
 from typing import Iterable
 
 import numpy as np
@@ -318,6 +317,8 @@ def summarize(claims: pd.DataFrame, discrepancies: pd.DataFrame | None = None, *
 
 def _summarize(t: _Table, per_quantity: dict[str, list[_Statement]], config: Config,
                discrepancies: pd.DataFrame) -> pd.DataFrame:
+    from statistics import median  # (the summary only: not paid by every import of figcheck)
+
     flagged = discrepancies["quantity"].value_counts().to_dict() if len(discrepancies) else {}
     records = []
     for quantity, group in per_quantity.items():
