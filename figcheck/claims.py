@@ -9,7 +9,6 @@ The engine itself knows no words: all of them come from the rule files.
 """
 from __future__ import annotations
 
-from itertools import islice
 import datetime as dt
 import hashlib
 import time
@@ -208,7 +207,8 @@ class Engine:
         self._group_of = rules.compile(r"(?i)\s+(?:" + f["group_noun"] + r")\s+of\s+")
         self._each_after = rules.compile(
             r"(?i)(?:\s+[^\W\d_]+){0,3}?\s+(?:" + f["group_each_after"] + r")(?![\w])")
-        self._np_word = rules.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*")
+        self._np_word = rules.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*",
+                                      skip=r"[\s_]")
         # -- entities
         self.entity_of: dict[str, tuple[str, str]] = {}
         for rule in book.of("entities"):
@@ -302,7 +302,7 @@ class Engine:
             r"(?i)(?:" + f["determiner"] + r"\s+)?(?:" + f["source_document"] + r")\s+(?:from|of|by)\s+(.+)")
         self._citing_gap = rules.compile(
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
-        self._quote_mark = rules.compile(r'[\u201c\u201d"\n]')
+        self._quote_mark = rules.compile(r'[\u201c\u201d"\n]', skip=r'[^\u201c\u201d"\n]')
         self._digit = rules.compile(r"\d")
         self._range_follows = rules.compile(
             r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
@@ -529,20 +529,20 @@ class Engine:
         """Quotation spans (inside the marks), pairing curly and straight marks per paragraph."""
         spans = []
         open_at = None
-        for m in self._quote_mark.finditer(text, begin):
-            ch = m.group()
+        for at, after, _group in self._quote_mark.scan(text, begin):
+            ch = text[at]
             if ch == "\n":
-                if open_at is not None and text[m.start() - 1:m.start()] == "\n":
+                if open_at is not None and text[at - 1:at] == "\n":
                     open_at = None
                 continue
             if open_at is None:
                 if ch in (_QUOTE_OPEN, _STRAIGHT):
-                    open_at = m.end()
+                    open_at = after
             elif ch in (_QUOTE_CLOSE, _STRAIGHT) or ch == _QUOTE_OPEN:
                 if ch == _QUOTE_OPEN:
-                    open_at = m.end()
+                    open_at = after
                     continue
-                spans.append((open_at, m.start()))
+                spans.append((open_at, at))
                 open_at = None
         return spans
 
@@ -643,8 +643,8 @@ class Engine:
     # -- units ---------------------------------------------------------------------
     def _phrase(self, text: str, pos: int, limit: int) -> list[tuple[str, int, int]]:
         """Words right after a figure, up to a stop word or punctuation."""
-        return [(m.group(), m.start(), m.end()) for m in islice(
-            self._np_word.finditer(text, pos, min(limit, pos + 90)), _PHRASE_WORDS)]
+        return [(text[start:end], start, end) for start, end, _group in self._np_word.scan(
+            text, pos, min(limit, pos + 90), _PHRASE_WORDS)]
 
     def _unit(self, text: str, fig: numbers.Figure, s_start: int, s_end: int,
               previous: list[dict[str, Any]], row_rules: list[str],

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
 
 
 from figcheck import rules
@@ -33,7 +32,8 @@ from figcheck import rules
 _TOKEN = rules.compile(
     r"(?P<num>\d+(?:[,\u00a0\u202f\u2009\u2019'\u066c]\d{3}(?!\d))*(?:[.\u066b]\d+)?[\u00bc-\u00be\u2150-\u215e]?)"
     r"|(?P<word>[^\W\d_]+)"
-    r"|(?P<sym>[^\s\w])"
+    r"|(?P<sym>[^\s\w])",
+    skip=r"[\s_]",
 )
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _SEPARATORS = ",\u00a0\u202f\u2009\u2019'\u066c"
@@ -125,7 +125,7 @@ class Grammar:
                                      for c in sorted(self.currencies, key=len, reverse=True))
         self._any_word = rules.compile(
             r"(?i)(?<![\w])(?:" + "|".join(self.candidate_words) + r")(?![\w])")
-        self._digit_run = rules.compile(r"\d+")
+        self._digit_run = rules.compile(r"\d+", skip=r"\D")
         # Digits, white space, then a word that is no scale, range, percent or suffix word.
         special = sorted({w.lower() for w in self.scale_words} | set(self.range_words)
                          | {words[0] for words in self.percent_words}
@@ -137,8 +137,7 @@ class Grammar:
     def candidates(self, text: str, start: int = 0, end: int | None = None) -> list[int]:
         """Sorted offsets where a figure may begin: digit runs and number words."""
         end = len(text) if end is None else end
-        found = [m.start() for m in self._digit_run.finditer(
-            text, start, end)]
+        found = [at for at, _end, _group in self._digit_run.scan(text, start, end)]
         lowered = text.lower()
         if len(lowered) != len(text):
             # Some characters change length when lowered; fall back to a slower scan
@@ -166,8 +165,8 @@ class Grammar:
         if simple is not None:
             return simple
         # A figure and its range, percent or scale words fit in a dozen tokens.
-        toks = [_Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in islice(
-            _TOKEN.finditer(text, pos, min(len(text), pos + _WINDOW)), _MAX_TOKENS)]
+        toks = [_Tok(kind, text[start:end], start, end)
+                for start, end, kind in _TOKEN.scan(text, pos, min(len(text), pos + _WINDOW), _MAX_TOKENS)]
         if not toks:
             return None
         first = self._atom(text, toks, 0)

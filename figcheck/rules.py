@@ -34,6 +34,10 @@ import regex
 REGEX_TIMEOUT_SECONDS = 1.0
 
 
+_SCAN_GROUP = "scanned_match_"
+_LEADING_FLAGS = regex.compile(r"(?:\(\?[a-zA-Z]+\))*")
+
+
 class Pattern:
     """A compiled ``regex`` pattern whose every call runs under a time limit.
 
@@ -44,11 +48,16 @@ class Pattern:
     of a wall-time budget).
     """
 
-    __slots__ = ("compiled", "timeout")
+    __slots__ = ("compiled", "timeout", "skip", "_flags", "_scanners")
 
-    def __init__(self, source: str, timeout: float = REGEX_TIMEOUT_SECONDS, flags: int = 0):
+    def __init__(self, source: str, timeout: float = REGEX_TIMEOUT_SECONDS, flags: int = 0,
+                 skip: str | None = None):
         self.compiled = regex.compile(source, flags)
         self.timeout = timeout
+        #: A character class of characters that never start a match, for :meth:`scan`.
+        self.skip = skip
+        self._flags = flags
+        self._scanners: dict[int | None, regex.Pattern] = {}
 
     @property
     def pattern(self) -> str:
@@ -77,6 +86,46 @@ class Pattern:
         return self.compiled.finditer(text, pos, endpos, False, None, False,
                                       timeout or self.timeout)
 
+    def scan(self, text: str, pos: int = 0, endpos: int | None = None,
+             limit: int | None = None) -> list[tuple[int, int, str | None]]:
+        """``(start, end, group)`` of the first ``limit`` matches (all when None) in
+        ``text[pos:endpos]``, the matches ``finditer`` gives, found by one call.
+
+        ``group`` is the name of the named group that starts where the match starts (the
+        alternative that matched, as ``Match.lastgroup`` tells for patterns made of named
+        alternatives), or None. The pattern must not match the empty string. Runs of
+        :attr:`skip` characters are passed over at once (without it, each position between
+        matches is tried), so it must hold only characters that never start a match.
+
+        Why not ``finditer``: with a time limit, ``regex`` reads the process's CPU clock (a
+        system call) at every match it yields; one match of a repeated group reads it
+        once, and its captures give every match.
+        """
+        scanner = self._scanners.get(limit)
+        if scanner is None:
+            scanner = self._scanners[limit] = self._scanner(limit)
+        m = scanner.match(text, pos, endpos, None, False, self.timeout)
+        starts, ends = m.starts(_SCAN_GROUP), m.ends(_SCAN_GROUP)
+        if not self.compiled.groupindex:
+            return [(start, end, None) for start, end in zip(starts, ends)]
+        names = {}
+        for name in self.compiled.groupindex:
+            for start in m.starts(name):
+                names.setdefault(start, name)
+        return [(start, end, names.get(start)) for start, end in zip(starts, ends)]
+
+    def _scanner(self, limit: int | None) -> regex.Pattern:
+        source = self.compiled.pattern
+        flags = _LEADING_FLAGS.match(source).group()
+        if "r" in flags:
+            raise ValueError(f"a reverse pattern cannot be scanned: {source!r}")
+        repeat = "*" if limit is None else "{0,%d}" % limit
+        skip = f"{self.skip}*+" if self.skip else ""
+        # [\s\S] rather than "." with DOTALL: the flag would change the pattern's own dots.
+        return regex.compile(
+            f"{flags}(?:{skip}[\\s\\S]*?(?P<{_SCAN_GROUP}>{source[len(flags):]})){repeat}",
+            self._flags)
+
     def findall(self, text: str, pos: int | None = None, endpos: int | None = None,
                 timeout: float | None = None) -> list:
         return self.compiled.findall(text, pos, endpos, False, None, timeout or self.timeout)
@@ -91,9 +140,11 @@ class Pattern:
         return f"rules.Pattern({self.compiled.pattern!r})"
 
 
-def compile(source: str, timeout: float = REGEX_TIMEOUT_SECONDS) -> Pattern:  # noqa: A001
-    """``source`` compiled for matching article text under ``timeout`` seconds a call."""
-    return Pattern(source, timeout)
+def compile(source: str, timeout: float = REGEX_TIMEOUT_SECONDS,  # noqa: A001
+            skip: str | None = None) -> Pattern:
+    """``source`` compiled for matching article text under ``timeout`` seconds a call
+    (``skip``: see :meth:`Pattern.scan`)."""
+    return Pattern(source, timeout, skip=skip)
 
 
 _REFERENCE = regex.compile(r"\{([a-z_][a-z0-9_]*)\}")
