@@ -117,7 +117,7 @@ class Engine:
         # Per rule: (id, group index before, group index after, conditions...), so the hot
         # loop reads tuples instead of dictionaries.
         self.exclusion_markers = {m for rule in self.exclusions for m in rule.get("needs_any", ())}
-        self._article_markers: set[str] = set()
+        self._article_checks: dict[bool, list[tuple]] = {}
         self._exclusion_checks = []
         for k, rule in enumerate(self.exclusions):
             data = rule.data
@@ -326,7 +326,14 @@ class Engine:
         if not candidates:
             return []
         quotes: list[tuple[int, int]] | None = None
-        self._article_markers = {m for m in self.exclusion_markers if m in text}
+        markers = {m for m in self.exclusion_markers if m in text}
+        # The exclusion checks that can apply in this article, for numbers in digits and in
+        # words, so that the loop over each number skips the rest without looking.
+        self._article_checks = {
+            words: [check for check in self._exclusion_checks
+                    if not (check[3] and words) and not (check[4] and not words)
+                    and (not check[11] or any(marker in markers for marker in check[11]))]
+            for words in (False, True)}
         state = ArticleState()
         line_start = begin
         for line in text[begin:].split("\n"):
@@ -570,12 +577,8 @@ class Engine:
         plain_four = len(core) == 4 and core.isdecimal()
         before = after_core = after_end = None
         word_before = None
-        for (rule_id, b_group, a_group, digits_only, words_only, max_value, min_value,
-             needs_plain_four, min_digits, both, before_words, needs_any) in self._exclusion_checks:
-            if (digits_only and words) or (words_only and not words):
-                continue
-            if needs_any and not any(marker in self._article_markers for marker in needs_any):
-                continue
+        for (rule_id, b_group, a_group, _digits_only, _words_only, max_value, min_value,
+             needs_plain_four, min_digits, both, before_words, _needs_any) in self._article_checks[bool(words)]:
             if max_value is not None and (core_value is None or core_value > max_value):
                 continue
             if min_value is not None and (core_value is None or core_value < min_value):
