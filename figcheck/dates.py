@@ -133,15 +133,16 @@ class DateFinder:
             year, month, day = map(int, iso.groups())
             return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
         month = day = year = None
-        for part in self._parts.finditer(m.group()):
-            if part.group("year") and day is not None:
-                year = int(part.group("year"))
-            elif part.group("num") and day is None:
-                day = int(part.group("num"))
-            elif part.group("word"):
-                word = part.group("word").lower()
-                if word in self.months and month is None:
-                    month = self.months[word]
+        mention = m.group()
+        for start, end, kind in self._parts.scan(mention):
+            if kind == "year":
+                if day is not None:
+                    year = int(mention[start:end])
+            elif kind == "num":
+                if day is None:
+                    day = int(mention[start:end])
+            elif month is None:
+                month = self.months.get(mention[start:end].lower())
         if month is None or day is None or not 1 <= day <= 31:
             return None
         return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)

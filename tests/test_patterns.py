@@ -15,6 +15,7 @@ SCANNED = {
     "noun phrase words": ENGINE._np_word,
     "digit runs": ENGINE.grammar._digit_run,
     "quotation marks": ENGINE._quote_mark,
+    "parts of a date": ENGINE.dates._parts,
     "whole words, case-blind": rules.compile(r"(?i)(?<![\w])(?:one|two|thousand)(?![\w])",
                                              skip=r"[^otOT]"),
     "named alternatives": rules.compile(r"(?P<num>\d+(?:,\d{3})*)|(?P<word>[a-z]+)"),
