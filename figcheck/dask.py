@@ -12,12 +12,14 @@ every worker (a local cluster, or a shared file system).
 
 Partitions hold whole articles, each in reading order; the table of
 :func:`figcheck.extract` is the same rows sorted by ``doc`` (a stable sort keeps each
-article's rows in their order): :func:`to_pandas` gives it.
+article's rows in their order): :func:`to_pandas` gives it. ::
 
->>> from distributed import Client, LocalCluster            # doctest: +SKIP
->>> client = Client(LocalCluster(n_workers=2))              # doctest: +SKIP
->>> claims = figcheck.dask.extract("articles/", client=client)  # doctest: +SKIP
->>> claims.to_parquet("claims.parquet/")                    # doctest: +SKIP
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2) as cluster, Client(cluster) as client:
+        claims = figcheck.dask.extract("articles/", client=client)
+        claims.to_parquet("claims.parquet/")
+    table = figcheck.dask.read_parquet("claims.parquet/")
 """
 from __future__ import annotations
 
@@ -80,7 +82,7 @@ def extract_batch(paths: str | os.PathLike | Iterable[str | os.PathLike], *, cli
     client = client or distributed.get_client()
     config = config or Config()
     rule_dirs = tuple(rule_dirs) + config.rule_dirs
-    chunks = parallel._chunks(list(sources.list_files(paths)))
+    chunks = parallel._chunks(list(sources.list_files(paths)), max_bytes)
     batch = parallel._Batch()
     reads = client.map(parallel._read_chunk,
                        [parallel._Read(chunk, max_bytes, rule_dirs, None, text_wanted=False)

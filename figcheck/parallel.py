@@ -41,6 +41,9 @@ from figcheck.article import Article, Skipped
 #: Files sent to a worker at once: enough to pay for the round trip, few enough that the
 #: parent holds only a few chunks' claims in flight and a progress bar moves.
 CHUNK_FILES = 48
+#: A JSONL file is cut into parts of about this many bytes, each a chunk of its own, so
+#: that one large file is shared by the workers too.
+JSONL_PART_BYTES = 1_000_000
 #: Articles of the second round sent to a worker at once.
 CHUNK_ARTICLES = 48
 #: Chunks in flight per worker: keeps every worker busy while the parent takes results.
@@ -91,10 +94,12 @@ def extract(paths: str | os.PathLike | Iterable[str | os.PathLike], *, jobs: int
     rule_dirs = tuple(rule_dirs)
     keep = os.fspath(keep_text) if keep_text is not None else None
     listing = list(sources.list_files(paths))
-    chunks = _chunks(listing)
+    chunks = _chunks(listing, max_bytes)
     with _Workers(jobs, rule_dirs, wanted=len(chunks)) as workers:
         batch = _Batch()
-        ticker = _Ticker(progress, sum(1 for item in listing if not isinstance(item, Skipped)))
+        # Files (and parts of JSONL files) to read.
+        ticker = _Ticker(progress, sum(1 for chunk in chunks for item in chunk
+                                       if not isinstance(item, Skipped)))
         del listing
         tasks = (_Read(chunk, max_bytes, rule_dirs, keep, text_wanted=True) for chunk in chunks)
         for number, read in enumerate(workers.run(_read_chunk, tasks, _lost_chunk)):
@@ -292,21 +297,23 @@ def _lost_redo(task: _Redo, reason: str) -> _RedoDone:
 
 # --- the parent's side -----------------------------------------------------------------------
 
-def _chunks(listing: list[sources.ArticleFile | Skipped]) -> list[list]:
+def _chunks(listing: list[sources.ArticleFile | Skipped], max_bytes: int) -> list[list]:
     """The listing cut into chunks of :data:`CHUNK_FILES` files; a JSONL file (many
-    articles) is a chunk of its own."""
+    articles) is cut into parts of :data:`JSONL_PART_BYTES`, each a chunk of its own."""
     chunks: list[list] = []
     current: list = []
     files = 0
     for item in listing:
-        jsonl = not isinstance(item, Skipped) and item.path.lower().endswith(sources.JSONL_SUFFIX)
-        if jsonl and files:
-            chunks.append(current)
-            current, files = [], 0
+        if not isinstance(item, Skipped) and item.path.lower().endswith(sources.JSONL_SUFFIX):
+            if current:
+                chunks.append(current)
+                current, files = [], 0
+            chunks.extend([part] for part in sources.jsonl_parts(item, JSONL_PART_BYTES, max_bytes))
+            continue
         current.append(item)
         if not isinstance(item, Skipped):
             files += 1
-        if files >= CHUNK_FILES or jsonl:
+        if files >= CHUNK_FILES:
             chunks.append(current)
             current, files = [], 0
     if current:

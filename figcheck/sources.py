@@ -128,10 +128,74 @@ def read_batch(paths: str | os.PathLike | Iterable[str | os.PathLike],
 @dataclass(frozen=True)
 class ArticleFile:
     """A file of articles as :func:`list_files` finds it: where to open it, and its ``doc``
-    (the article's, or for a ``.jsonl`` file the prefix of its lines' docs)."""
+    (the article's, or for a ``.jsonl`` file the prefix of its lines' docs).
+
+    A part of a ``.jsonl`` file (:func:`jsonl_parts`) is its lines from byte ``start``,
+    line number ``first_line``, to byte ``end`` (the end of the file when None).
+    """
 
     path: str
     doc: str
+    part: bool = False
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+
+
+def jsonl_parts(file: ArticleFile, part_bytes: int,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> list[ArticleFile]:
+    """A ``.jsonl`` file cut at line ends into parts of about ``part_bytes``, which
+    :func:`read_file` reads one by one as it would read them in the whole file.
+
+    Only a file whose first lines show it to be one of articles (not UTF-16, no NUL byte,
+    its first record a JSON object that is not a table row) is cut: what the reader says
+    of a whole file depends on its beginning alone, so each part can be read on its own.
+    Any other file comes back whole, for :func:`read_file` to say what it is.
+    """
+    try:
+        size = os.stat(file.path).st_size
+        if size <= part_bytes or not _reads_as_articles(file.path, max_bytes):
+            return [file]
+        parts: list[ArticleFile] = []
+        with open(file.path, "rb") as handle:
+            offset, line = 0, 1             # of the block about to be read
+            part_start, part_line = 0, 1
+            while block := handle.read(1 << 20):
+                cut_from = part_start + part_bytes - offset
+                while cut_from < len(block):
+                    newline = block.find(b"\n", max(cut_from, 0))
+                    if newline < 0:
+                        break
+                    cut = offset + newline + 1
+                    cut_line = line + block.count(b"\n", 0, newline + 1)
+                    parts.append(ArticleFile(file.path, file.doc, True, part_start, cut, part_line))
+                    part_start, part_line = cut, cut_line
+                    cut_from = part_start + part_bytes - offset
+                offset += len(block)
+                line += block.count(b"\n")
+        if part_start < offset:
+            parts.append(ArticleFile(file.path, file.doc, True, part_start, None, part_line))
+    except OSError:
+        return [file]
+    return parts if len(parts) > 1 else [file]
+
+
+def _reads_as_articles(path: str, max_bytes: int) -> bool:
+    """The beginning of a JSONL file passes the reader's whole-file tests."""
+    with open(path, "rb") as handle:
+        head = handle.peek(_BINARY_SNIFF_BYTES)[:_BINARY_SNIFF_BYTES]
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+            return False
+        for number, raw in _lines(handle, max_bytes):
+            if number == 1 and raw:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if raw is not None and not raw.strip():
+                continue
+            try:
+                return not _table_row_keys(_jsonl_record(raw, max_bytes))
+            except UnreadableError:
+                return False  # the first record is broken: read whole, as it always was
+    return False
 
 
 def list_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[ArticleFile | Skipped]:
@@ -166,7 +230,7 @@ def read_file(file: ArticleFile, max_bytes: int = DEFAULT_MAX_BYTES, *,
     batch = Batch()
     path, doc = file.path, file.doc
     if path.lower().endswith(JSONL_SUFFIX):
-        yield from _jsonl_items(path, doc, max_bytes, lines)
+        yield from _jsonl_items(path, doc, max_bytes, lines, file)
         return
     if path.lower().endswith(HTML_SUFFIXES):
         _read_html_file(path, doc, max_bytes, batch)
@@ -626,30 +690,39 @@ def _read_jsonl(path: str, doc: str, max_bytes: int, batch: Batch) -> None:
         (batch.skipped if isinstance(found, Skipped) else batch.articles).append(found)
 
 
-def _jsonl_items(path: str, doc: str, max_bytes: int,
-                 lines: Container[int] | None = None) -> Iterator[tuple[int, Article | Skipped]]:
-    """(line number, article or skipped line) of a JSONL file, then ``(0, Skipped)`` for
-    the whole file when it turns out not to be one of articles."""
+def _jsonl_items(path: str, doc: str, max_bytes: int, lines: Container[int] | None = None,
+                 part: ArticleFile | None = None) -> Iterator[tuple[int, Article | Skipped]]:
+    """(line number, article or skipped line) of a JSONL file (or of the ``part`` of one),
+    then ``(0, Skipped)`` for the whole file when it turns out not to be one of articles."""
     try:
         _check_regular_file(path)
         with open(path, "rb") as handle:
-            yield from _jsonl_lines(handle, path, doc, max_bytes, lines)
+            if part is not None and part.part:
+                handle.seek(part.start)
+                yield from _jsonl_lines(handle, path, doc, max_bytes, lines, part)
+            else:
+                yield from _jsonl_lines(handle, path, doc, max_bytes, lines)
     except UnreadableError as exc:
         yield 0, Skipped(path, str(exc))
     except OSError as exc:
         yield 0, Skipped(path, _os_reason(exc))
 
 
-def _jsonl_lines(handle, path: str, doc: str, max_bytes: int,
-                 lines: Container[int] | None) -> Iterator[tuple[int, Article | Skipped]]:
-    head = handle.peek(_BINARY_SNIFF_BYTES)[:_BINARY_SNIFF_BYTES]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableError("JSONL must be UTF-8; this file is UTF-16 or UTF-32")
-    if b"\x00" in head:
-        raise UnreadableError("binary file (contains NUL bytes)")
+def _jsonl_lines(handle, path: str, doc: str, max_bytes: int, lines: Container[int] | None,
+                 part: ArticleFile | None = None) -> Iterator[tuple[int, Article | Skipped]]:
+    # A part, or lines read again, come from a file that passed the whole-file tests.
+    whole = lines is None and part is None
+    if whole:
+        head = handle.peek(_BINARY_SNIFF_BYTES)[:_BINARY_SNIFF_BYTES]
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise UnreadableError("JSONL must be UTF-8; this file is UTF-16 or UTF-32")
+        if b"\x00" in head:
+            raise UnreadableError("binary file (contains NUL bytes)")
     records = 0
-    first_record_seen = lines is not None  # lines read again passed that test the first time
-    for number, raw in _lines(handle, max_bytes):
+    first_record_seen = not whole
+    numbered = _lines(handle, max_bytes) if part is None else \
+        _lines(handle, max_bytes, first=part.first_line, end=part.end)
+    for number, raw in numbered:
         if lines is not None and number not in lines:
             continue
         if number == 1 and raw:
@@ -673,14 +746,16 @@ def _jsonl_lines(handle, path: str, doc: str, max_bytes: int,
             yield number, Skipped(where, str(exc))
             continue
         yield number, article
-    if records == 0 and lines is None:
+    if records == 0 and whole:
         raise UnreadableError("empty file (no JSON lines)")
 
 
-def _lines(handle, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) per line, None for a line over ``max_bytes``, which is never held."""
-    number = 0
-    while True:
+def _lines(handle, max_bytes: int, first: int = 1,
+           end: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line, None for a line over ``max_bytes``, which is never
+    held; numbered from ``first``, up to byte ``end`` (a line end) when given."""
+    number = first - 1
+    while end is None or handle.tell() < end:
         raw = handle.readline(max_bytes + 1)
         if not raw:
             return

@@ -101,3 +101,59 @@ def test_jobs_must_be_a_positive_number(capsys):
     with pytest.raises(SystemExit):
         cli.main(["claims", str(SEEDS), "--jobs", "0"])
     assert "--jobs: must be at least 1, not 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("first", ["2023", "2024"])
+def test_an_undated_article_takes_the_year_the_serial_batch_gives_it(tmp_path, monkeypatch, first):
+    """Two years with one article each, on the same day of the year: the tie goes to the
+    year read first, in workers as in one process."""
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 1)
+    paths = []
+    for year in (first, "2024" if first == "2023" else "2023"):
+        path = tmp_path / f"dated{year}.txt"
+        path.write_text(f" date {year}-06-01 Officials said 20 people left.\n", encoding="utf-8")
+        paths.append(str(path))
+    undated = tmp_path / "undated.txt"
+    undated.write_text("On June 1, officials said 30 people left.\n", encoding="utf-8")
+    paths.append(str(undated))
+    expected_csv, _skipped, _articles = serial(paths)
+    result = parallel.extract(paths, jobs=2)
+    assert io.to_text(result.claims) == expected_csv
+    published = result.claims.loc[result.claims["doc"] == "undated.txt", "published"]
+    assert published.dt.year.tolist() == [int(first)]
+
+
+def test_a_large_jsonl_file_is_shared_by_the_workers_with_the_serial_result(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "JSONL_PART_BYTES", 400)
+    lines = [json.dumps({"id": f"r{n % 7}", "text": f"Officials said {100 + n} people left.",
+                         "published": f"2024-10-{1 + n % 28:02d}"}) for n in range(40)]
+    lines[3] = "{broken json"
+    lines[10] = ""
+    lines[17] = json.dumps({"text": "On October 9, officials said 12 people left."})  # undated
+    lines[25] = json.dumps({"text": "x" * 600})  # over --max-bytes
+    path = tmp_path / "wire.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode("utf-8") + b"\n")
+    parts = sources.jsonl_parts(sources.ArticleFile(str(path), "wire.jsonl"), 400, 500)
+    assert len(parts) > 5 and parts[0].start == 0 and parts[-1].end is None
+    assert [p.start for p in parts[1:]] == [p.end for p in parts[:-1]]
+
+    batch = sources.read_batch([str(path)], max_bytes=500)
+    dates.fill_missing_dates(batch.articles)
+    frame, failed = api._extract_each(claims.extract_articles,
+                                      sorted(batch.articles, key=lambda a: a.doc), ())
+    result = parallel.extract([str(path)], jobs=2, max_bytes=500)
+    assert io.to_text(result.claims) == io.to_text(frame)
+    assert result.skipped == [str(s) for s in batch.skipped] + failed
+    assert any(":26: line longer than 500 bytes" in s for s in result.skipped)
+    assert any(":4: invalid JSON" in s for s in result.skipped)
+    assert "r0#2" in set(result.claims["doc"])
+
+
+def test_a_jsonl_file_whose_beginning_is_not_articles_is_read_whole(tmp_path):
+    table = tmp_path / "claims.jsonl"
+    table.write_text("\n".join(json.dumps({"sentence": "s", "value": n}) for n in range(200)),
+                     encoding="utf-8")
+    file = sources.ArticleFile(str(table), "claims.jsonl")
+    assert sources.jsonl_parts(file, 100) == [file]
+    result = parallel.extract([str(table)], jobs=2)
+    assert result.skipped == [str(s) for s in sources.read_batch([str(table)]).skipped]
