@@ -128,12 +128,16 @@ class TreeMemory:
 
 
 def run_timed(argv: list[str], cwd: Path) -> dict:
-    """``argv`` under /usr/bin/time -v: wall time, time's max RSS, the tree's summed peak."""
+    """``argv`` under /usr/bin/time -v: wall time, time's max RSS, the tree's summed peak.
+
+    figcheck runs from the copy of its code in ``cwd/code``, taken at the start, so that an
+    edit of the checkout during the bench cannot change what is run or compared."""
     if not os.path.exists(TIME):
         raise SystemExit(f"{TIME} is missing: apt-get install time")
     start = time.perf_counter()
+    environment = {**os.environ, "PYTHONPATH": str(cwd / "code")}
     process = subprocess.Popen([TIME, "-v", *argv], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, env=environment)
     tree = TreeMemory(process.pid)
     out, err = process.communicate()
     wall = time.perf_counter() - start
@@ -146,6 +150,9 @@ def run_timed(argv: list[str], cwd: Path) -> dict:
     for part in elapsed.split(":"):
         seconds = seconds * 60 + float(part)
     summary = [line for line in err.splitlines() if line.startswith("figcheck: ") and "claims" in line]
+    for line in err.splitlines():
+        if line.startswith("figcheck: skipped "):
+            print(line, file=sys.stderr)  # a copy of the seeds is never broken: say why
     return {"wall": seconds, "wall_here": wall, "max_rss": max_rss, "tree_peak": tree_peak,
             "tree_processes": tree.peak_processes,
             "cpu": sum(tree.cpu.values()) if tree.psutil is not None else None,
@@ -234,6 +241,8 @@ def main() -> None:
     texts = seed_texts(args.as_is)
     work = Path(tempfile.mkdtemp(prefix="figcheck-bench-scale-"))
     try:
+        shutil.copytree(REPOSITORY / "figcheck", work / "code" / "figcheck",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         folder = work / "articles"
         characters = write_articles(folder, texts, args.articles)
         if args.dask:
