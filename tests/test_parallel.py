@@ -4,6 +4,7 @@ the same dates for undated articles and the same docs for articles that share a 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -157,3 +158,17 @@ def test_a_jsonl_file_whose_beginning_is_not_articles_is_read_whole(tmp_path):
     assert sources.jsonl_parts(file, 100) == [file]
     result = parallel.extract([str(table)], jobs=2)
     assert result.skipped == [str(s) for s in sources.read_batch([str(table)]).skipped]
+
+
+def _dies_on_poison(task: str) -> str:
+    """Run by a worker: a crash (as a segfault or the memory killer would) on one task."""
+    if task == "poison":
+        os._exit(1)
+    return task.upper()
+
+
+def test_a_task_that_kills_its_worker_is_lost_alone_and_the_rest_go_on():
+    tasks = ["a", "b", "poison", "c", "d", "e"]
+    with parallel._Workers(2, (), wanted=len(tasks)) as workers:
+        done = list(workers.run(_dies_on_poison, iter(tasks), lambda task, why: f"lost {task}"))
+    assert done == ["A", "B", "lost poison", "C", "D", "E"]
