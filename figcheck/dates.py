@@ -221,11 +221,18 @@ def infer_published(text: str) -> dt.date | None:
     return max(dates) if dates else None
 
 
+def most_common_year(years: Counter) -> int:
+    """The year most articles are dated in; among equals the latest, so that the order in
+    which the batch was read cannot change it."""
+    return max(years.items(), key=lambda item: (item[1], item[0]))[0]
+
+
 def fill_missing_dates(articles: Iterable[Article]) -> None:
     """Give a date to articles that name days but no year, from the rest of the batch.
 
     The year is that of the dated article nearest in day of the year to the article's
-    latest mentioned day (ties to the more common year); the date is marked inferred.
+    latest mentioned day (ties to the more common year, see :func:`most_common_year`); the
+    date is marked inferred.
     """
     articles = list(articles)
     years = Counter(a.published.year for a in articles if a.published is not None)
@@ -234,7 +241,7 @@ def fill_missing_dates(articles: Iterable[Article]) -> None:
     # Distinct dates only: a batch has many articles but few publication days.
     dated = sorted({a.published for a in articles if a.published is not None})
     finder = date_finder()
-    common_year = years.most_common(1)[0][0]
+    common_year = most_common_year(years)
     nearest_for: dict[tuple[int, int], dt.date] = {}
     for article in articles:
         if article.published is not None:

@@ -392,12 +392,12 @@ class _Batch:
     def dated_stand_ins(self) -> list[Article]:
         """Articles that :func:`figcheck.dates.fill_missing_dates` reads as it reads the
         batch's dated articles: it looks at their dates only, through the distinct dates
-        and the most common year (the first counted among equals). One stand-in per
+        and the most common year (:func:`figcheck.dates.most_common_year`). One stand-in per
         distinct date, and the most common year's first date repeated until that year
         leads, give it both without a stand-in per article."""
         if not self.years:
             return []
-        common_year = self.years.most_common(1)[0][0]
+        common_year = dates.most_common_year(self.years)
         per_year = Counter(day.year for day in self.dated)
         lead = max((n for year, n in per_year.items() if year != common_year), default=0) + 1
         first_day = min(day for day in self.dated if day.year == common_year)
