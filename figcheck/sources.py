@@ -967,5 +967,7 @@ def _outlet_cues(text: str) -> list[tuple[str, int, int, str]]:
             raise TimeoutError("regex timed out")
         match = cue.pattern.search(text, timeout=left)
         if match and match["outlet"].strip():
-            cues.append((cue.rule_id, cue.rank, match.start(), match["outlet"]))
+            # Where the cue begins: the outlet may be read behind the match (a look-behind).
+            begins = min(match.start(), match.start("outlet"))
+            cues.append((cue.rule_id, cue.rank, begins, match["outlet"]))
     return cues
