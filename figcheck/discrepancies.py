@@ -138,7 +138,7 @@ class _Table:
 
 _FIGURES = ("value", "low", "high")
 # The columns that group rows into claims, order their copies, or show the earliest copy.
-_TEXTS = ("claim_id", "doc", "source", "text", "sentence", "qualifier", "attributed_to")
+_TEXTS = ("quantity", "claim_id", "doc", "source", "text", "sentence", "qualifier", "attributed_to")
 _GROUPED = (*_TEXTS, *_FIGURES, "start", "hedged")
 
 
@@ -154,20 +154,19 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     costs little more than its distinct claims; only the earliest copy of each claim (by
     date, document, offset and id) is read into Python."""
     frame = t.frame
-    quantity = _texts(frame["quantity"])
-    kept = np.flatnonzero(quantity != "")
+    kept = np.flatnonzero(_Texts(frame["quantity"]).nonempty())
     if not len(kept):
         return {}
     part = frame[list(_GROUPED)]
     if len(kept) < t.n:
-        part, quantity = part.take(kept), quantity[kept]
-    col = {name: _texts(part[name]) for name in _TEXTS}
+        part = part.take(kept)
+    col = {name: _Texts(part[name]) for name in _TEXTS}
     figures = {name: _float_array(part[name]) for name in _FIGURES}
-    claimants = _claimants(part)
-    group = _codes(quantity)
-    for codes in (_codes(col["sentence"], _collapse), _codes(col["text"], _collapse),
-                  _codes(col["qualifier"]), *(_codes(figures[name]) for name in _FIGURES),
-                  _codes(claimants)):
+    claimant_codes, claimant_names = _claimants(col)
+    group = col["quantity"].codes()
+    for codes in (col["sentence"].codes(_collapse), col["text"].codes(_collapse),
+                  col["qualifier"].codes(), *(_codes(figures[name]) for name in _FIGURES),
+                  claimant_codes):
         group, _ = pd.factorize(group * (int(codes.max()) + 2) + (codes + 1))
     as_of = t.as_of_series.take(kept)
     date_codes, dates = pd.factorize(as_of)
@@ -175,7 +174,7 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     starts = _start_numbers(part["start"])
     # Rows by claim, each claim's rows by (date, document, offset, id); a stable sort, so
     # equal keys keep the table's order.
-    by_claim = np.lexsort((_ranks(col["claim_id"]), starts, _ranks(col["doc"]),
+    by_claim = np.lexsort((col["claim_id"].ranks(), starts, col["doc"].ranks(),
                            _ranks(date_keys)[date_codes], group))
     bounds = np.flatnonzero(np.diff(group[by_claim])) + 1
     begins = np.concatenate(([0], bounds))
@@ -185,14 +184,14 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     # claim would have), then sorted by date per quantity below.
     in_table_order = np.argsort(np.minimum.reduceat(by_claim, begins), kind="stable")
 
-    first = {name: values[firsts].tolist() for name, values in col.items()}
+    first = {name: texts.at(firsts) for name, texts in col.items()}
     values, lows, highs = (_floats_of(figures[name][firsts]) for name in _FIGURES)
-    first_claimants = claimants[firsts].tolist()
+    first_claimants = [claimant_names[code] for code in claimant_codes[firsts].tolist()]
     as_ofs = as_of.take(firsts).tolist()
     keys = [date_keys[code] for code in date_codes[firsts].tolist()]
     first_starts = starts[firsts].tolist()
     hedged = part["hedged"].take(firsts).tolist()
-    quantities = quantity[firsts].tolist()
+    quantities = first["quantity"]
     row_numbers = kept[by_claim].tolist()
     begins, ends = begins.tolist(), ends.tolist()
 
@@ -401,32 +400,91 @@ def _codes(values: np.ndarray, normalize=None) -> np.ndarray:
     return codes
 
 
-def _ranks(values) -> np.ndarray:
+def _ranks(values: list) -> np.ndarray:
     """Integers that sort as ``values`` do in Python, equal for equal values."""
-    if isinstance(values, np.ndarray):
-        codes, uniques = pd.factorize(values)
-        order = sorted(range(len(uniques)), key=uniques.__getitem__)
-        rank = np.empty(len(uniques), dtype=np.int64)
-        rank[order] = np.arange(len(uniques))
-        return rank[codes]
     distinct = {value: k for k, value in enumerate(sorted(set(values)))}
     return np.array([distinct[value] for value in values], dtype=np.int64)
 
 
-def _claimants(claims: pd.DataFrame) -> np.ndarray:
+class _Texts:
+    """A text column as the grouping reads it, a missing value as ``""`` (as :func:`_strs`).
+
+    When pandas keeps the column in Arrow (its strings, with pyarrow), Arrow encodes and
+    sorts it; Arrow orders strings by their UTF-8 bytes, which is the order of their code
+    points, the order Python sorts ``str`` in. Otherwise the column is read into Python.
+    """
+
+    def __init__(self, series: pd.Series):
+        self.arrow = None
+        if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+            import pyarrow.compute as pc
+
+            self.arrow = pc.fill_null(series.array.__arrow_array__(), "").combine_chunks()
+        else:
+            self.values = _texts(series)
+
+    def nonempty(self) -> np.ndarray:
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            return pc.not_equal(self.arrow, "").to_numpy(zero_copy_only=False)
+        return self.values != ""
+
+    def encoded(self) -> tuple[np.ndarray, list[str]]:
+        """An integer per row and the distinct values they stand for."""
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            encoded = pc.dictionary_encode(self.arrow)
+            return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                    encoded.dictionary.to_pylist())
+        codes, uniques = pd.factorize(self.values)
+        return codes, list(uniques)
+
+    def codes(self, normalize=None) -> np.ndarray:
+        """An integer per row, the same for rows whose values are equal (after
+        ``normalize``, applied once per distinct value)."""
+        codes, uniques = self.encoded()
+        if normalize is not None:
+            merged, _ = pd.factorize(np.array([normalize(u) for u in uniques], dtype=object))
+            codes = merged[codes]
+        return codes
+
+    def ranks(self) -> np.ndarray:
+        """Integers that sort as the values do, equal for equal values."""
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            return pc.rank(self.arrow, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        codes, uniques = pd.factorize(self.values)
+        order = sorted(range(len(uniques)), key=uniques.__getitem__)
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        return rank[codes]
+
+    def at(self, rows: np.ndarray) -> list[str]:
+        if self.arrow is not None:
+            return self.arrow.take(rows).to_pylist()
+        return self.values[rows].tolist()
+
+
+def _claimants(col: dict[str, _Texts]) -> tuple[np.ndarray, list[str]]:
     """Who stands behind each figure: its attributed source, else the outlet's own voice
-    (the article's ``doc`` when no outlet is known), case-folded."""
-    attributed = _texts(claims["attributed_to"])
-    outlets = _texts(claims["source"])
-    voices = np.where(outlets != "", outlets, _texts(claims["doc"]))
-    return np.where(attributed != "", _each_distinct(attributed, str.casefold),
-                    _each_distinct(voices, lambda name: "outlet: " + name.casefold()))
-
-
-def _each_distinct(values: np.ndarray, function) -> np.ndarray:
-    """``function`` of each value, called once per distinct value."""
-    codes, uniques = pd.factorize(values)
-    return np.array([function(u) for u in uniques] + [None], dtype=object)[codes]
+    (the article's ``doc`` when no outlet is known), case-folded; as an integer per row
+    and the names they stand for."""
+    named_codes, names = col["attributed_to"].encoded()
+    outlet_codes, outlets = col["source"].encoded()
+    doc_codes, docs = col["doc"].encoded()
+    voices = [None if not name else name.casefold() for name in names]
+    outlet_voices = ["outlet: " + outlet.casefold() if outlet else None for outlet in outlets]
+    doc_voices = ["outlet: " + doc.casefold() for doc in docs]
+    merged, claimants = pd.factorize(np.array(voices + outlet_voices + doc_voices, dtype=object))
+    named = merged[named_codes]
+    by_outlet = merged[len(names) + outlet_codes]
+    by_doc = merged[len(names) + len(outlets) + doc_codes]
+    # (pd.factorize gives None the code -1)
+    codes = np.where(named >= 0, named, np.where(by_outlet >= 0, by_outlet, by_doc))
+    return codes, list(claimants)
 
 
 def _start_numbers(series: pd.Series) -> np.ndarray:
