@@ -593,9 +593,11 @@ def _find_in_folder(folder: str, skipped: list[Skipped],
             skipped.append(Skipped(error.filename or folder,
                                    f"cannot list folder: {error.strerror or error}"))
             continue
-        # The doc is the path relative to ``folder``, with ``/``.
-        found.extend((os.path.join(current, name), prefix + name) for name in names)
-        pending.extend((os.path.join(current, name), prefix + name + "/") for name in reversed(folders))
+        # The doc is the path relative to ``folder``, with ``/``. (os.path.join(current, "")
+        # + name is os.path.join(current, name), for one concatenation a file.)
+        inside = os.path.join(current, "")
+        found.extend((inside + name, prefix + name) for name in names)
+        pending.extend((inside + name, prefix + name + "/") for name in reversed(folders))
     found.sort(key=lambda item: item[1])
     return found
 
