@@ -54,6 +54,7 @@ read or written is not an error: the batch is read and extracted without it, and
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import importlib
 import json
@@ -350,6 +351,11 @@ class Cache:
         reasons. An article known by its stat alone has an empty ``text`` until
         :meth:`extract_articles` needs it.
         """
+        with _collector_paused():  # (an article per file: thousands of small objects)
+            return self._read_batch(paths, max_bytes, rule_dirs)
+
+    def _read_batch(self, paths: str | os.PathLike | Iterable[str | os.PathLike],
+                    max_bytes: int, rule_dirs: Iterable[str]) -> Batch:
         if self._version is None:
             self.use_version(version(rule_dirs))
         if isinstance(paths, (str, os.PathLike)):
@@ -1105,6 +1111,20 @@ def _write_arrow(table) -> bytes:
 def _read_arrow(blob: bytes):
     pa = _arrow()
     return pa.ipc.open_file(pa.py_buffer(blob)).read_all()
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while a bulk of objects without cycles is
+    made: each collection it would start meanwhile walks every object alive (pandas' own
+    among them) and frees nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
