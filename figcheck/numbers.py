@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-
 from figcheck import rules
 
 # Thousands are grouped with commas, non-breaking or thin spaces, apostrophes (Swiss style,

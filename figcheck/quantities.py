@@ -32,7 +32,6 @@ import regex
 from figcheck import rules, schema
 from figcheck.config import Config
 
-T = rules.REGEX_TIMEOUT_SECONDS
 _STEM = "quantities"
 _NAMED = regex.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -147,10 +146,10 @@ class Engine:
             if window is None:
                 window = windows[window_key] = self._window(sentence, at, text, rule)
             if not window or (rule.unless is not None
-                              and rule.unless.search(window, timeout=T) is not None):
+                              and rule.unless.search(window) is not None):
                 continue
-            matches = rule.pattern.finditer(window, timeout=T) if rule.all else filter(
-                None, [rule.pattern.search(window, timeout=T)])
+            matches = rule.pattern.finditer(window) if rule.all else filter(
+                None, [rule.pattern.search(window)])
             for match in matches:
                 scope = _fill(rule.scope, match.groupdict())
                 if scope and all(f.scope != scope for f in found):
@@ -168,7 +167,7 @@ class Engine:
                 before = before[:-1]
             if rule.clause_before:
                 last = None
-                for last in self.clause_break.finditer(before, timeout=T):
+                for last in self.clause_break.finditer(before):
                     pass
                 if last is not None:
                     before = before[last.end():]
@@ -178,7 +177,7 @@ class Engine:
         if rule.where in ("after", "around") and rule.after and at >= 0 and not in_parentheses:
             after = sentence[at + len(text):].lstrip()
             if rule.clause_after:
-                stop = self.clause_break.search(after, timeout=T)
+                stop = self.clause_break.search(after)
                 if stop is not None:
                     after = after[:stop.start()]
             parts.append(" ".join(after.split()[:rule.after]))

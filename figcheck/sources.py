@@ -71,20 +71,18 @@ _BYTE_ORDER_MARKS = (
 )
 # Text in a legacy code page has no control characters other than white space; bytes that
 # decode as Windows-1252 but contain these are binary data.
-_CONTROL_CHARACTER = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_CHARACTER = rules.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BINARY_SNIFF_BYTES = 8192
 
-_DATE_LINE = regex.compile(r"[ \t]*date:?[ \t]+(?P<date>\d{4}-\d{2}-\d{2})(?![\d-])[ \t]*",
-                           regex.IGNORECASE)
-_HEADER_LINE = regex.compile(
-    r"(?P<key>source|url|title|date|published)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$",
-    regex.IGNORECASE)
-_DATE_VALUE = regex.compile(r"\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?\s*")
-_MARKDOWN_HEADING = regex.compile(r"#{1,6}[ \t]+")
+_DATE_LINE = rules.compile(r"(?i)[ \t]*date:?[ \t]+(?P<date>\d{4}-\d{2}-\d{2})(?![\d-])[ \t]*")
+_HEADER_LINE = rules.compile(
+    r"(?i)(?P<key>source|url|title|date|published)[ \t]*:[ \t]*(?P<value>[^\r\n]*?)[ \t]*\r?$")
+_DATE_VALUE = rules.compile(r"\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?\s*")
+_MARKDOWN_HEADING = rules.compile(r"#{1,6}[ \t]+")
 # <meta charset="..."> or <meta http-equiv="Content-Type" content="text/html; charset=...">,
 # looked for in the first bytes of a page as browsers do.
-_META_CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""",
-                              regex.IGNORECASE)
+_META_CHARSET = rules.Pattern(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""",
+                              flags=regex.IGNORECASE)
 _CHARSET_SNIFF_BYTES = 4096
 # Dates of a page are taken from its markup only (meta tags, <time>, JSON-LD), not guessed
 # from its text, which is figcheck's own inference (marked published_inferred); and checked
@@ -309,7 +307,7 @@ def decode(data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             raise UnreadableError("binary file (contains NUL bytes)") from None
-        if "\x00" in text or _CONTROL_CHARACTER.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS):
+        if "\x00" in text or _CONTROL_CHARACTER.search(text):
             raise UnreadableError("binary file (contains NUL bytes)")
         return text
     try:
@@ -320,7 +318,7 @@ def decode(data: bytes) -> str:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         raise UnreadableError("not text: neither UTF-8, UTF-16 nor Windows-1252") from None
-    if _CONTROL_CHARACTER.search(text, timeout=rules.REGEX_TIMEOUT_SECONDS):
+    if _CONTROL_CHARACTER.search(text):
         raise UnreadableError("binary file (not UTF-8, and has control characters)")
     return text
 
@@ -356,7 +354,7 @@ def parse_text_article(doc: str, text: str, path: str | None = None) -> Article:
     headers: dict[str, str] = {}
     published: dt.date | None = None
     first_line_end = _line_end(text, 0)
-    date_line = _DATE_LINE.match(text, 0, first_line_end, timeout=rules.REGEX_TIMEOUT_SECONDS)
+    date_line = _DATE_LINE.match(text, 0, first_line_end)
     if date_line:
         published = _parse_date(date_line["date"], "date line")
     if date_line and text[date_line.end():first_line_end].strip():
@@ -365,8 +363,7 @@ def parse_text_article(doc: str, text: str, path: str | None = None) -> Article:
         position = first_line_end + 1 if date_line else 0
         while position < len(text):
             line_end = _line_end(text, position)
-            header = _HEADER_LINE.match(text, position, line_end,
-                                        timeout=rules.REGEX_TIMEOUT_SECONDS)
+            header = _HEADER_LINE.match(text, position, line_end)
             if not header:
                 break
             headers.setdefault(header["key"].lower(), header["value"])
@@ -410,7 +407,7 @@ def decode_html(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    declared = _META_CHARSET.search(data[:_CHARSET_SNIFF_BYTES], timeout=rules.REGEX_TIMEOUT_SECONDS)
+    declared = _META_CHARSET.search(data[:_CHARSET_SNIFF_BYTES])
     if declared:
         try:
             encoding = codecs.lookup(declared[1].decode("ascii")).name
@@ -674,7 +671,7 @@ def _trafilatura():
 
 
 def _html_date(value: object) -> str | None:
-    match = _DATE_VALUE.match(str(value or ""), timeout=rules.REGEX_TIMEOUT_SECONDS)
+    match = _DATE_VALUE.match(str(value or ""))
     if not match:
         return None
     try:
@@ -897,13 +894,13 @@ def _headline(text: str, body_start: int) -> str | None:
         return None
     if line.rstrip(_CLOSING_MARKS)[-1:] in tuple(_SENTENCE_END) or not text[line_end:].strip():
         return None
-    heading = _MARKDOWN_HEADING.match(line, timeout=rules.REGEX_TIMEOUT_SECONDS)
+    heading = _MARKDOWN_HEADING.match(line)
     return line[heading.end():] if heading else line
 
 
 def _parse_date(value: str, what: str) -> dt.date:
     """``YYYY-MM-DD`` (a time may follow) to a date; anything else is an unreadable article."""
-    match = _DATE_VALUE.fullmatch(value, timeout=rules.REGEX_TIMEOUT_SECONDS)
+    match = _DATE_VALUE.fullmatch(value)
     try:
         if match:
             return dt.date.fromisoformat(match["date"])
