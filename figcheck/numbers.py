@@ -122,6 +122,17 @@ class Grammar:
         # before the figure.
         self._currency_marks = tuple((c, c.isalpha())
                                      for c in sorted(self.currencies, key=len, reverse=True))
+        # A mark can end a window only on one of these characters: most figures have none
+        # before them, and are passed without trying every mark.
+        self._currency_last = frozenset(c[-1] for c in self.currencies)
+        self._currency_word_last = frozenset(c[-1] for c in self.currencies if c.isalpha())
+        # Number words grouped under the shortest word each begins with ("six": "sixteen",
+        # "sixty"), so that one substring search serves a whole family.
+        self._candidate_families = tuple(
+            (root, tuple(sorted((w for w in self.candidate_words if w.startswith(root)),
+                                key=len, reverse=True)))
+            for root in self.candidate_words
+            if not any(other != root and root.startswith(other) for other in self.candidate_words))
         self._any_word = rules.compile(
             r"(?i)(?<![\w])(?:" + "|".join(self.candidate_words) + r")(?![\w])")
         self._digit_run = rules.compile(r"\d+", skip=r"\D")
@@ -144,15 +155,20 @@ class Grammar:
             found.extend(m.start() for m in self._any_word.finditer(
                 text, start, end))
             return sorted(set(found))
-        for word in self.candidate_words:
-            size = len(word)
-            at = lowered.find(word, start, end)
+        size = len(lowered)
+        for root, family in self._candidate_families:
+            at = lowered.find(root, start, end)
             while at >= 0:
-                stop = at + size
-                if (at == 0 or not lowered[at - 1].isalnum()) and (
-                        stop >= len(lowered) or not lowered[stop].isalnum()):
-                    found.append(at)
-                at = lowered.find(word, stop, end)
+                # A word starting right after a letter is no word; nor can one start inside
+                # the root just found (its letters precede it), so the search moves past it.
+                if at == 0 or not lowered[at - 1].isalnum():
+                    for word in family:
+                        stop = at + len(word)
+                        if stop <= end and lowered.startswith(word, at) and (
+                                stop >= size or not lowered[stop].isalnum()):
+                            found.append(at)
+                            break
+                at = lowered.find(root, at + len(root), end)
         found.sort()
         return found
 
@@ -269,6 +285,9 @@ class Grammar:
         """The currency mark ending at ``pos`` (within four characters) and where it starts."""
         window = text[max(0, pos - _CURRENCY_REACH):pos]
         spaced = window[-1:] in _SPACES
+        if window[-1:] not in self._currency_last and not (
+                spaced and window[-2:-1] in self._currency_word_last):
+            return None
         for mark, may_be_spaced in self._currency_marks:
             if may_be_spaced and spaced and window.endswith(mark, 0, len(window) - 1):
                 return mark, pos - len(mark) - 1

@@ -393,11 +393,19 @@ class Triggers:
         word_sets = {frozenset(w.lower() for w in _WORD.findall(p)) for p in phrases}
         self.single_words = frozenset(next(iter(ws)) for ws in word_sets if len(ws) == 1)
         self.word_sets = sorted((ws for ws in word_sets if len(ws) > 1), key=sorted)
+        # Each phrase of several words filed under its longest word (the rarest, as a
+        # rule): a sentence with none of those words is passed by one set operation.
+        self._by_anchor: dict[str, list[frozenset[str]]] = {}
+        for ws in self.word_sets:
+            self._by_anchor.setdefault(max(sorted(ws), key=len), []).append(ws)
+        self._anchors = frozenset(self._by_anchor)
 
     def any_in(self, words: frozenset[str]) -> bool:
         if not self.single_words.isdisjoint(words):
             return True
-        return any(ws <= words for ws in self.word_sets)
+        if self._anchors.isdisjoint(words):
+            return False
+        return any(ws <= words for anchor in self._anchors & words for ws in self._by_anchor[anchor])
 
     def present(self, words: frozenset[str]) -> frozenset[str]:
         """The one-word phrases that occur among ``words``."""

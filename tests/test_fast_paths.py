@@ -1,0 +1,79 @@
+"""Shortcuts the extractor takes for speed give exactly what the plain way gives.
+
+Each test writes the plain way out (one search per word, every phrase tried, every
+currency mark tried) and checks the shortcut against it on generated text.
+"""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from figcheck import claims, rules
+
+ENGINE = claims.engine()
+GRAMMAR = ENGINE.grammar
+#: Pieces of number words, whole ones, and what borders them: letters, digits, marks.
+PIECES = ["six", "sixty", "teen", "ten", "eight", "y", "one", "thousand", "Four", "s",
+          " ", "-", "_", "7", ",", "\n", "\u00e9", "\u0301", "$", "US", "D", "\u20ac", "\u00a0"]
+texts = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
+
+
+def _words_one_search_each(text: str, start: int, end: int) -> list[int]:
+    """Where a number word stands whole, each word searched for on its own."""
+    lowered = text.lower()
+    found = []
+    for word in GRAMMAR.candidate_words:
+        at = lowered.find(word, start, end)
+        while at >= 0:
+            stop = at + len(word)
+            if (at == 0 or not lowered[at - 1].isalnum()) and (
+                    stop >= len(lowered) or not lowered[stop].isalnum()):
+                found.append(at)
+            at = lowered.find(word, stop, end)
+    return found
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(text=texts, data=st.data())
+def test_candidates_find_each_number_word_a_search_per_word_finds(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    digits = [at for at, _end, _group in GRAMMAR._digit_run.scan(text, start, end)]
+    expected = sorted(digits + _words_one_search_each(text, start, end))
+    assert GRAMMAR.candidates(text, start, end) == expected
+
+
+def test_a_number_word_inside_a_longer_one_is_no_candidate():
+    text = "Sixteen, sixty and six; sixtyish, eighteen"
+    starts = GRAMMAR.candidates(text)
+    assert [text[at:at + 5] for at in starts] == ["Sixte", "sixty", "six; ", "eight"]
+
+
+PHRASES = ["more than", "at least", "up to", "as many as", "said", "nearly", "more"]
+
+
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
+@given(words=st.frozensets(st.sampled_from(
+    ["more", "than", "at", "least", "up", "to", "as", "many", "said", "nearly", "less"])))
+def test_triggers_agree_with_trying_every_phrase(words):
+    gate = rules.Triggers(PHRASES)
+    every_phrase = any(frozenset(phrase.split()) <= words for phrase in PHRASES)
+    assert gate.any_in(words) == every_phrase
+
+
+def _currency_every_mark(text: str, pos: int):
+    window = text[max(0, pos - 4):pos]
+    spaced = window[-1:].isspace()
+    for mark, may_be_spaced in GRAMMAR._currency_marks:
+        if may_be_spaced and spaced and window.endswith(mark, 0, len(window) - 1):
+            return mark, pos - len(mark) - 1
+        if window.endswith(mark):
+            return mark, pos - len(mark)
+    return None
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(text=texts, data=st.data())
+def test_currency_mark_found_as_trying_every_mark_finds_it(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    assert GRAMMAR._currency_before(text, pos) == _currency_every_mark(text, pos)
