@@ -89,6 +89,25 @@ def test_a_command_is_required(capsys):
     assert exit_.value.code == 2
 
 
+def test_the_program_freezes_its_heap_at_the_end_and_a_caller_s_is_left_alone(
+        batch, capsys, monkeypatch, one_row_per_article):
+    # As the figcheck program (no argv given), the objects left are frozen before the
+    # interpreter's shutdown; a caller that passes argv keeps its collector as it was.
+    import gc
+
+    gc.unfreeze()
+    try:
+        assert cli.main(["claims", str(batch)]) == 0
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr("sys.argv", ["figcheck", "claims", str(batch)])
+        assert cli.main() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    out, _err = capsys.readouterr()
+    assert out.count("id-a.txt,a.txt,") == 2
+
+
 # --- with the real extractor -------------------------------------------------------------
 
 def test_claims_on_the_seed_articles(tmp_path, capsys):
