@@ -369,31 +369,48 @@ class Cache:
             else:
                 found.extend(sources._find_files([given], batch.skipped))
         # The same walk as read_batch: a file reached twice (two paths, a link) is read once.
+        # A text file is known by its stat from the last batch's index (kept with the
+        # snapshot, read in one piece): its article is made at once. The other files are
+        # kept in their place, to be read in the second pass (a text file perhaps known by
+        # its row of the files table).
+        index = self._index()
+        index_rows = index.row if index is not None else {}
+        stamps = index.stamps if index is not None else []
         real_dirs: dict[str, str] = {}
-        files: list[tuple[str, str, str, os.stat_result | None, bool]] = []
         seen: set[str] = set()
+        slots: list = []  # per file: its article, or (path, doc, real, info, is_text) to read
+        unknown: list[str] = []  # the real paths of the text files the index does not know
+        others = 0  # JSONL and HTML files
         for path, doc in found:
             real, info = _real_path(path, real_dirs)
             if real in seen:
                 continue
             seen.add(real)
-            files.append((path, doc, real, info, path.lower().endswith(sources.TEXT_SUFFIXES)))
-        # A text file is known by its stat from the last batch's index (kept with the
-        # snapshot, read in one piece), else from its row of the files table.
-        index = self._index()
-        indexed: dict[str, int] = {}
-        texts = [(real, info) for _path, _doc, real, info, is_text in files if is_text]
-        if index is not None:
-            for real, info in texts:
-                row = index.row.get(real)
-                if row is not None and _usable(info, max_bytes) and index.knows(row, info):
-                    indexed[real] = row
-        self._index_misses = len(texts) - len(indexed)
-        known = self._known_files([real for real, _info in texts if real not in indexed])
+            if not path.lower().endswith(sources.TEXT_SUFFIXES):
+                others += 1
+                slots.append((path, doc, real, info, False))
+                continue
+            row = index_rows.get(real)
+            # (index.knows and _usable, inline: _stamp, then _trusted, which the index
+            # computed once a row)
+            if (row is not None and info is not None and stat.S_ISREG(info.st_mode)
+                    and info.st_size <= max_bytes and stamps[row] == (
+                        info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, True)):
+                slots.append(index.article(row, doc, path))
+                continue
+            unknown.append(real)
+            slots.append((path, doc, real, info, True))
+        self._index_misses = len(unknown)
+        self.stats.files_stat_only += len(slots) - len(unknown) - others
+        known = self._known_files(unknown)
         # The metadata of every content known, read or not: a file read again because its stat
         # proves nothing (racily clean, a fresh clone) is then not parsed again.
         metas = self._metas(sorted({content for _stamp, content, _hashed in known.values()}))
-        for path, doc, real, info, is_text in files:
+        for slot in slots:
+            if type(slot) is not tuple:
+                batch.articles.append(slot)
+                continue
+            path, doc, real, info, is_text = slot
             if not is_text:
                 first = len(batch.articles)
                 _read_other(path, doc, max_bytes, batch)
@@ -401,11 +418,6 @@ class Cache:
                     article = batch.articles[position]
                     batch.articles[position] = _CachedArticle(
                         **_fields(article), content="t:" + _sha256(article.text.encode("utf-8")))
-                continue
-            row = indexed.get(real)
-            if row is not None:
-                self.stats.files_stat_only += 1
-                batch.articles.append(index.article(row, doc, path))
                 continue
             entry = known.get(real)
             if (entry is not None and _trusted(entry[0][1], entry[2]) and _usable(info, max_bytes)
@@ -1038,30 +1050,26 @@ class _BatchIndex:
     def __init__(self, fields: dict[str, list]):
         self.fields = fields
         self.row = {real: number for number, real in enumerate(fields["real"])}
-        self._dates: dict[str, dt.date] = {}
-
-    def knows(self, number: int, info: os.stat_result) -> bool:
-        """The file's stat is the one its content was hashed with, and proves it."""
-        f = self.fields
-        mtime_ns = f["mtime_ns"][number]
-        return (mtime_ns == info.st_mtime_ns and f["size"][number] == info.st_size
-                and f["ctime_ns"][number] == info.st_ctime_ns and f["inode"][number] == info.st_ino
-                and _trusted(mtime_ns, f["hashed_ns"][number]))
+        # Per row, what a batch of thousands of files asks of each: the stamp its content
+        # was hashed with and whether that stamp proves it (_stamp, then _trusted), the
+        # record of the file, and its publication date.
+        f = fields
+        self.stamps = [(size, mtime_ns, ctime_ns, inode, _trusted(mtime_ns, hashed_ns))
+                       for size, mtime_ns, ctime_ns, inode, hashed_ns in zip(
+                           f["size"], f["mtime_ns"], f["ctime_ns"], f["inode"], f["hashed_ns"])]
+        self.records = list(zip(f["real"], f["size"], f["mtime_ns"], f["ctime_ns"], f["inode"],
+                                f["hashed_ns"]))
+        days = {published: dt.date.fromisoformat(published) for published in set(f["published"])}
+        self.days = [days[published] for published in f["published"]]
 
     def article(self, number: int, doc: str, path: str) -> _CachedArticle:
         """The article of the file at row ``number``, known by its stat: no text yet."""
         f = self.fields
-        published = f["published"][number]
-        day = self._dates.get(published)
-        if day is None:
-            day = self._dates[published] = dt.date.fromisoformat(published)
-        record = (f["real"][number], f["size"][number], f["mtime_ns"][number],
-                  f["ctime_ns"][number], f["inode"][number], f["hashed_ns"][number])
         # (positional: a batch makes thousands of these)
         return _CachedArticle(doc, "", f["body_start"][number], f["source"][number],
-                              f["url"][number], f["title"][number], day,
+                              f["url"][number], f["title"][number], self.days[number],
                               f["published_inferred"][number], path, f["content"][number], False,
-                              None, record, (f["doc"][number], f["key"][number]))
+                              None, self.records[number], (f["doc"][number], f["key"][number]))
 
     @staticmethod
     def encode(articles: Iterable[Article], keys: dict[str, str]) -> "pyarrow.Table":
