@@ -118,6 +118,7 @@ class Engine:
         # loop reads tuples instead of dictionaries.
         self.exclusion_markers = {m for rule in self.exclusions for m in rule.get("needs_any", ())}
         self._article_checks: dict[bool, list[tuple]] = {}
+        self._checks_by_markers: dict[frozenset[str], dict[bool, list[tuple]]] = {}
         self._exclusion_checks = []
         for k, rule in enumerate(self.exclusions):
             data = rule.data
@@ -326,14 +327,9 @@ class Engine:
         if not candidates:
             return []
         quotes: list[tuple[int, int]] | None = None
-        markers = {m for m in self.exclusion_markers if m in text}
-        # The exclusion checks that can apply in this article, for numbers in digits and in
-        # words, so that the loop over each number skips the rest without looking.
-        self._article_checks = {
-            words: [check for check in self._exclusion_checks
-                    if not (check[3] and words) and not (check[4] and not words)
-                    and (not check[11] or any(marker in markers for marker in check[11]))]
-            for words in (False, True)}
+        markers = frozenset(m for m in self.exclusion_markers if m in text)
+        self._article_checks = self._checks_by_markers.get(markers) \
+            or self._checks_by_markers.setdefault(markers, self._checks_for(markers))
         state = ArticleState()
         line_start = begin
         for line in text[begin:].split("\n"):
@@ -472,6 +468,22 @@ class Engine:
         return rows
 
     # -- sentences and quotations ---------------------------------------------------
+    def _last_word(self, text: str, start: int, end: int) -> str | None:
+        """The run of letters that ``text[start:end]`` ends with, but for non-word
+        characters after it, or None: ``_word_before``'s match, read with string methods
+        where the stretch is ASCII (the common case)."""
+        chunk = text[start:end]
+        if not chunk.isascii():
+            found = self._word_before.search(text, start, end)
+            return found.group(1) if found else None
+        stop = len(chunk)
+        while stop and not (chunk[stop - 1].isalnum() or chunk[stop - 1] == "_"):
+            stop -= 1
+        first = stop
+        while first and chunk[first - 1].isalpha():
+            first -= 1
+        return chunk[first:stop] if first < stop else None
+
     def _is_boundary(self, text: str, m: regex.Match, floor: int) -> bool:
         """A line break, or an end mark before a capital, digit or quote that does not
         end an abbreviation or an initial."""
@@ -562,6 +574,16 @@ class Engine:
             return True
         word = after.split(None, 1)[0].lower()
         return word in self.grammar.range_words
+
+    def _checks_for(self, markers: frozenset[str]) -> dict[bool, list[tuple]]:
+        """The exclusion checks that can apply in an article holding ``markers``, for
+        numbers in digits and in words, so that the loop over each number skips the rest
+        without looking."""
+        return {
+            words: [check for check in self._exclusion_checks
+                    if not (check[3] and words) and not (check[4] and not words)
+                    and (not check[11] or any(marker in markers for marker in check[11]))]
+            for words in (False, True)}
 
     def _excluded(self, text: str, fig: numbers.Figure) -> str | None:
         """The id of the first exclusion rule the figure meets, if any."""
@@ -987,9 +1009,8 @@ class Engine:
             if any(c.start <= m.start() < c.end for c in cues):
                 continue
             before_text = text[max(s, m.start() - 3):m.start()]
-            prev_word = self._word_before.search(text, max(s, m.start() - 20), m.start())
-            if prev_word:
-                marker = prev_word.group(1)
+            marker = self._last_word(text, max(s, m.start() - 20), m.start())
+            if marker:
                 # "the reports", "media reports" are nouns; "The Associated Press reported" is not.
                 if marker.lower() in self.noun_markers and (
                         marker[:1].islower() or marker.lower() in self.determiners):

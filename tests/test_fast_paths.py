@@ -77,3 +77,17 @@ def _currency_every_mark(text: str, pos: int):
 def test_currency_mark_found_as_trying_every_mark_finds_it(text, data):
     pos = data.draw(st.integers(0, len(text)))
     assert GRAMMAR._currency_before(text, pos) == _currency_every_mark(text, pos)
+
+
+WORDY = ["Korea", "'s", "said", ",", " ", "tae", "-", "yong", "11", "000", ".", "\u201c",
+         "\u00c9tat", "e\u0301", "_x", "%", "(", ")", "\u2014", "7", "day", "\n", "\u0130"]
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(WORDY + ["said", "ab1", "__", "\u00e9"]), max_size=10).map("".join),
+       data=st.data())
+def test_last_word_is_what_the_reverse_pattern_finds(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    found = ENGINE._word_before.search(text, start, end)
+    assert ENGINE._last_word(text, start, end) == (found.group(1) if found else None)
