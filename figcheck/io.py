@@ -45,7 +45,12 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     Missing parent folders are created.
     """
     suffix = table_format(path)
-    data = _parquet_bytes(frame) if suffix == ".parquet" else to_text(frame, suffix).encode("utf-8")
+    if suffix == ".parquet":
+        data = _parquet_bytes(frame)
+    elif suffix == ".csv":
+        data = _csv_bytes(frame)
+    else:
+        data = to_text(frame, suffix).encode("utf-8")
     _write_atomically(Path(path), data)
 
 
@@ -65,12 +70,11 @@ def to_text(frame: pd.DataFrame, fmt: str = ".csv") -> str:
     ,true
     """
     fmt = fmt if fmt.startswith(".") else "." + fmt
+    if fmt == ".csv":
+        return _csv_bytes(frame).decode("utf-8")
     columns = [str(name) for name in frame.columns]
     series = [frame.iloc[:, position] for position in range(len(columns))]
     converted = [_values(column) for column in series]
-    if fmt == ".csv":
-        return _csv_text(columns, [_csv_fields(column, values)
-                                   for column, values in zip(series, converted)], len(frame))
     rows = [list(row) for row in zip(*converted)] if columns else [[] for _ in range(len(frame))]
     if fmt in (".jsonl", ".json"):
         records = [json.dumps(dict(zip(columns, row)), ensure_ascii=False) for row in rows]
@@ -190,6 +194,18 @@ def _csv_fields(series: pd.Series, values: list[Any]) -> list[Any]:
     return [_csv_field(value) for value in values]
 
 
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The CSV text of ``frame``, UTF-8: by Arrow when every column has a dtype it can
+    write as :mod:`csv` does (:func:`_arrow_csv`), else by :mod:`csv` itself."""
+    fast = _arrow_csv(frame)
+    if fast is not None:
+        return fast
+    columns = [str(name) for name in frame.columns]
+    series = [frame.iloc[:, position] for position in range(len(columns))]
+    fields = [_csv_fields(column, _values(column)) for column in series]
+    return _csv_text(columns, fields, len(frame)).encode("utf-8")
+
+
 def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -199,6 +215,118 @@ def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int) -> str:
     else:
         writer.writerows([] for _ in range(n_rows))
     return buffer.getvalue()
+
+
+# --- CSV by Arrow -------------------------------------------------------------------------
+
+#: Rows of a table above which the CSV is made by Arrow (below it, :mod:`csv` is as quick).
+ARROW_CSV_ROWS = 2_000
+
+
+def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
+    """The bytes :mod:`csv` writes for ``frame`` (through :func:`_values`), made column by
+    column by Arrow's compute functions, or None when a column's dtype is not one of
+    those handled here: Arrow-backed strings, int64, float64, bool and datetime64 holding
+    dates only (of years 1000 to 9999). A table of one column (where csv quotes an empty
+    row) or of few rows takes the csv path too.
+
+    Strings are quoted as csv's ``QUOTE_MINIMAL`` quotes them, which this Python's csv
+    module is asked once (:func:`_csv_quoted_characters`); floats are written by Python
+    (whole ones as integers, others by ``repr``), as :func:`_csv_field` writes them.
+    """
+    if len(frame) < ARROW_CSV_ROWS or frame.shape[1] < 2:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    fields = []
+    for position in range(frame.shape[1]):
+        field = _arrow_field(frame.iloc[:, position], pa, pc)
+        if field is None:
+            return None
+        fields.append(field)
+    def text(value: str):
+        return pa.scalar(value, pa.large_string())
+
+    rows = pc.binary_join_element_wise(*fields, text(","))
+    rows = pc.binary_join_element_wise(rows, text(""), text("\n"))  # each row and its line end
+    header = _csv_text([str(name) for name in frame.columns], [], 0).encode("utf-8")
+    pieces = [header]
+    for chunk in (rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]):
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        start, end = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+        pieces.append(memoryview(chunk.buffers()[2])[start:end])
+    return b"".join(pieces)
+
+
+def _arrow_field(series: pd.Series, pa, pc):
+    """One column as csv writes its fields, an Arrow ``large_string`` array; None when
+    its dtype is not handled."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        values = pc.fill_null(pc.cast(series.array.__arrow_array__(), pa.large_string()), "")
+        special = _csv_quoted_characters()
+        needs = pc.match_substring_regex(values, "[" + "".join(_RE2_CLASS[c] for c in special) + "]")
+        if not pc.any(needs).as_py():
+            return values
+        # Only the fields that need it are quoted, their quotes doubled.
+        quote, nothing = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+        quoted = pc.binary_join_element_wise(
+            quote, pc.replace_substring(pc.filter(values, needs), '"', '""'), quote, nothing)
+        return pc.replace_with_mask(values.combine_chunks(), needs.combine_chunks(),
+                                    quoted.combine_chunks())
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return None
+    if dtype == "bool":
+        return pc.if_else(pa.array(series.to_numpy()), pa.scalar("true", pa.large_string()),
+                          pa.scalar("false", pa.large_string()))
+    if dtype == "int64":
+        return pc.cast(pa.array(series.to_numpy()), pa.large_string())
+    if dtype == "float64":
+        values = series.to_numpy()
+        # Whole floats that int64 holds exactly are written as integers by Arrow; the
+        # others (and NaN, written empty) by Python, as _values and _csv_field write them.
+        whole = np.isfinite(values) & (np.abs(values) < 2.0**53) & (values == np.trunc(values))
+        text = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.large_string())
+        if whole.all():
+            return text
+        rest = [_csv_field(None if value != value else int(value) if value.is_integer() else value)
+                for value in values[~whole].tolist()]
+        return pc.replace_with_mask(text, pa.array(~whole), pa.array(rest, type=pa.large_string()))
+    if dtype.kind == "M" and _converter(series) is _date_text:
+        days = series.to_numpy(dtype="datetime64[D]")
+        known = days[~np.isnat(days)]
+        if len(known) and not (np.datetime64("1000-01-01") <= known.min()
+                               and known.max() <= np.datetime64("9999-12-31")):
+            return None
+        text = pc.cast(pa.array(days, type=pa.date32()), pa.large_string())
+        return pc.fill_null(text, "")
+    return None
+
+
+_QUOTED: str | None = None
+#: Each character csv may quote for, as it stands in a character class of RE2 (Arrow's).
+_RE2_CLASS = {",": ",", '"': '"', "\n": "\\n", "\r": "\\r"}
+
+
+def _csv_quoted_characters() -> str:
+    """The characters for which this Python's csv writer (``QUOTE_MINIMAL``, line end
+    ``\\n``) quotes a field: the comma, the quote and the line end, and the carriage
+    return in the Pythons that quote it too."""
+    global _QUOTED
+    if _QUOTED is None:
+        found = ""
+        for character in ',"\n\r':
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerow(["a" + character, "b"])
+            if buffer.getvalue().startswith('"'):
+                found += character
+        _QUOTED = found
+    return _QUOTED
 
 
 # --- parquet -------------------------------------------------------------------------------

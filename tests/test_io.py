@@ -162,3 +162,51 @@ def test_json_records_wrapped_in_an_object(tmp_path):
 
 def test_doctests():
     assert doctest.testmod(io).failed == 0
+
+
+def _csv_by_the_csv_module(frame: pd.DataFrame) -> bytes:
+    """The CSV path that every frame can take: csv.writer over the plain values."""
+    series = [frame.iloc[:, position] for position in range(frame.shape[1])]
+    fields = [io._csv_fields(column, io._values(column)) for column in series]
+    return io._csv_text([str(name) for name in frame.columns], fields, len(frame)).encode("utf-8")
+
+
+def test_a_large_table_is_written_by_arrow_as_the_csv_module_writes_it(claims):
+    pytest.importorskip("pyarrow")
+    import random
+
+    rng = random.Random(6)
+    pieces = ["a", ",", '"', '""', "\n", "\r", "\r\n", " ", "\t", "é", "\u2028", "\x85", "\x00",
+              "'", "11,000", "–"]
+
+    def text():
+        if rng.random() < 0.1:
+            return None
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+
+    floats = [float("nan"), 1.5, 1e21, 2.0**53, 2.0**53 + 2, -0.0, 3.0, 0.1 + 0.2, 2.5e-7,
+              float("inf"), -float("inf"), -11000.0, 9007199254740993.0]
+    days = ["2024-10-22", None, "1999-12-31", "1000-01-01", "9999-12-31"]
+    n = io.ARROW_CSV_ROWS + 500
+    frame = schema.conform(pd.concat([claims] * (n // len(claims) + 1), ignore_index=True).head(n))
+    frame["text"] = pd.array([text() for _ in range(n)], dtype="string")
+    frame["sentence"] = pd.array([text() for _ in range(n)], dtype="string")
+    frame["value"] = [rng.choice(floats) for _ in range(n)]
+    frame["high"] = [rng.choice(floats) for _ in range(n)]
+    frame["start"] = [rng.randint(-10**15, 10**15) for _ in range(n)]
+    frame["as_of"] = pd.to_datetime([rng.choice(days) for _ in range(n)]).astype("datetime64[s]")
+    frame["hedged"] = [rng.random() < 0.5 for _ in range(n)]
+    frame = pd.concat([frame.iloc[:n // 3], frame.iloc[n // 3:]], ignore_index=True)  # chunked
+    assert io._arrow_csv(frame) is not None  # the Arrow path is the one compared
+    assert io._csv_bytes(frame) == _csv_by_the_csv_module(frame)
+    assert io.to_text(frame) == _csv_by_the_csv_module(frame).decode("utf-8")
+
+
+def test_tables_arrow_does_not_write_take_the_csv_module(claims):
+    n = io.ARROW_CSV_ROWS + 1
+    large = pd.concat([claims] * (n // len(claims) + 1), ignore_index=True).head(n)
+    times = large[["claim_id"]].assign(seen=pd.Timestamp("2024-10-22 08:15:00"))
+    objects = large[["claim_id"]].assign(extra=[["a list"]] * n)
+    for frame in (times, objects, large[["text"]], large.head(io.ARROW_CSV_ROWS - 1)):
+        assert io._arrow_csv(frame) is None
+        assert io._csv_bytes(frame) == _csv_by_the_csv_module(frame)
