@@ -543,11 +543,14 @@ class Cache:
         if self._version is None:
             self.use_version(version(rule_dirs))
         articles = list(articles)
-        keys = [self._extraction_key(article) for article in articles]
-        self._keys.update((article.doc, key) for article, key in zip(articles, keys))
+        # (_extraction_key's first case inline: the key the batch index gave, thousands a batch)
+        keys = [article.key[1] if type(article) is _CachedArticle and article.key is not None
+                and article.key[0] == article.doc else self._extraction_key(article)
+                for article in articles]
+        self._keys.update(zip([article.doc for article in articles], keys))
         snapshot = self._snapshot()
-        in_snapshot = {key: snapshot.where[key] for key in keys
-                       if snapshot is not None and key in snapshot.where}
+        where = snapshot.where if snapshot is not None else {}
+        in_snapshot = {key: where[key] for key in keys if key in where}
         stored: dict[str, Block] = {}
         for key, blob in self._select("SELECT key, rows FROM extractions WHERE key IN ({marks})",
                                       sorted(set(keys) - set(in_snapshot))):
@@ -577,11 +580,13 @@ class Cache:
         self.stats.articles_extracted += len(missing)
         self.stats.articles_from_cache += len(articles) - len(missing)
         blocks: list[Block] = []
-        # Where each article's rows are: ("snapshot", first row, rows) or ("block", _, rows).
-        places: list[tuple[str, int, int]] = []
+        # Where each article's rows are: (its first row in the snapshot, rows), or (-1, rows)
+        # for the rows of its block.
+        places: list[tuple[int, int]] = []
         for article, key in zip(articles, keys):
-            if key in in_snapshot:
-                places.append(("snapshot", *in_snapshot[key]))
+            place = in_snapshot.get(key)
+            if place is not None:
+                places.append(place)
                 continue
             if key in stored:
                 block = stored[key]
@@ -590,7 +595,7 @@ class Cache:
                 if id(article) not in timed_out:
                     self._pending.extractions.append((key, _encode_block(block)))
             blocks.append(block)
-            places.append(("block", 0, block["n"]))
+            places.append((-1, block["n"]))
         if not in_snapshot:
             self._from_snapshot = None
             return _frame(blocks)
@@ -943,19 +948,22 @@ def _strings(values: list) -> pd.api.extensions.ExtensionArray:
 
 
 def _combine(snapshot: pd.DataFrame, others: pd.DataFrame,
-             places: list[tuple[str, int, int]]) -> tuple[pd.DataFrame, np.ndarray]:
+             places: list[tuple[int, int]]) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows of each article, in order, from the snapshot or from ``others`` (in turn),
-    and the snapshot's row of each (-1 for a row of ``others``)."""
-    positions: list[int] = []
-    next_other = len(snapshot)
-    for where, first, rows in places:
-        if where == "snapshot":
-            positions.extend(range(first, first + rows))
-        else:
-            positions.extend(range(next_other, next_other + rows))
-            next_other += rows
+    and the snapshot's row of each (-1 for a row of ``others``).
+
+    ``places`` gives per article (its first row in the snapshot, its rows), or (-1, its
+    rows) for rows of ``others``.
+    """
+    firsts = np.array([first for first, _rows in places], dtype=np.int64)
+    counts = np.array([rows for _first, rows in places], dtype=np.int64)
+    # The rows of ``others`` come after the snapshot's in the table both are taken from.
+    of_others = np.where(firsts < 0, counts, 0)
+    firsts = np.where(firsts < 0, len(snapshot) + np.cumsum(of_others) - of_others, firsts)
+    ends = np.cumsum(counts)
+    # Row j of the result, the k-th of its article, is that article's first row plus k.
+    taken = np.repeat(firsts - (ends - counts), counts) + np.arange(ends[-1] if len(ends) else 0)
     both = pd.concat([snapshot, others], ignore_index=True) if len(others) else snapshot
-    taken = np.array(positions, dtype=np.int64)
     return both.take(taken).reset_index(drop=True), np.where(taken < len(snapshot), taken, -1)
 
 

@@ -294,6 +294,18 @@ def test_the_stat_of_a_file_proves_its_content_only_when_old_enough():
     assert cache._trusted(100 * second, 103 * second)
 
 
+def test_rows_are_taken_from_the_snapshot_and_the_other_blocks_in_the_articles_order():
+    # Per article: (its first row in the snapshot, rows), or (-1, rows) for the next rows
+    # of the others; an article may have no rows.
+    snapshot = pd.DataFrame({"x": range(10)})
+    others = pd.DataFrame({"x": range(100, 105)})
+    places = [(3, 2), (-1, 2), (0, 0), (7, 3), (-1, 3), (0, 1)]
+    table, taken = cache._combine(snapshot, others, places)
+    assert table["x"].tolist() == [3, 4, 100, 101, 7, 8, 9, 102, 103, 104, 0]
+    assert taken.tolist() == [3, 4, -1, -1, 7, 8, 9, -1, -1, -1, 0]
+    assert list(table.index) == list(range(11))
+
+
 def test_quantity_keys_are_stored_per_article_and_per_settings(tmp_path, batch):
     settings = figcheck.config.from_dict({
         "quantities": {"names": {"turkish killed": "quake deaths"},
