@@ -184,12 +184,11 @@ def locate(found: Iterable[Finding], paths: dict[str, str]) -> list[Finding]:
     """
     texts: dict[str, str | None] = {}
     jsonl_lines: dict[str, dict[str, int]] = {}
-    docs_of: dict[str, list[str]] = {}
-    for doc, path in paths.items():
-        if path.lower().endswith(sources.JSONL_SUFFIX):
-            docs_of.setdefault(path, []).append(doc)
+    # Per JSONL file, the docs of its articles: made when a claim of one is placed.
+    docs_of: dict[str, list[str]] | None = None
 
     def place(claim: Claim) -> Claim:
+        nonlocal docs_of
         path = paths.get(claim.doc)
         if path is None:
             return claim
@@ -205,6 +204,11 @@ def locate(found: Iterable[Finding], paths: dict[str, str]) -> list[Finding]:
             end_line, end_column = _line_column(text, claim.end if claim.end is not None else claim.start)
             return replace(claim, line=line, column=column, end_line=end_line, end_column=end_column)
         if lower.endswith(sources.JSONL_SUFFIX):
+            if docs_of is None:
+                docs_of = {}
+                for doc, its_path in paths.items():
+                    if its_path.lower().endswith(sources.JSONL_SUFFIX):
+                        docs_of.setdefault(its_path, []).append(doc)
             if path not in jsonl_lines:
                 jsonl_lines[path] = _jsonl_docs(path, docs_of.get(path, ()))
             line = jsonl_lines[path].get(claim.doc)
