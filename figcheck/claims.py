@@ -114,8 +114,9 @@ class Engine:
                 after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
         self._exclusion_before = rules.compile("".join(before_parts))
         self._exclusion_after = rules.compile("".join(after_parts))
-        # Per rule: (id, group index before, group index after, conditions...), so the hot
-        # loop reads tuples instead of dictionaries.
+        # Per rule: when it can apply (digits only, words only, markers it needs in the
+        # article) and the check itself (id, group index before, group index after,
+        # conditions...), a tuple so that the hot loop reads no dictionaries.
         self.exclusion_markers = {m for rule in self.exclusions for m in rule.get("needs_any", ())}
         self._article_checks: dict[bool, list[tuple]] = {}
         self._checks_by_markers: dict[frozenset[str], dict[bool, list[tuple]]] = {}
@@ -126,16 +127,17 @@ class Engine:
                 continue  # decided once the unit is known
             before_words = frozenset(book.lists[data["before_word_list"]]) \
                 if data.get("before_word_list") else None
-            self._exclusion_checks.append((
+            applies = (bool(data.get("digits_only")), bool(data.get("words_only")),
+                       tuple(data.get("needs_any", ())))
+            self._exclusion_checks.append((applies, (
                 rule.id,
                 self._exclusion_before.groupindex.get(f"b{k}"),
                 self._exclusion_after.groupindex.get(f"a{k}"),
-                bool(data.get("digits_only")), bool(data.get("words_only")),
                 data.get("max_value"), data.get("min_value"),
                 bool(data.get("plain_four_digits")), data.get("min_digits"),
                 data.get("require") == "both",
-                before_words, tuple(data.get("needs_any", ())),
-            ))
+                before_words,
+            )))
         # -- qualifiers
         # As for exclusions, one call per side tries every qualifier.
         self.qualifiers = list(book.of("qualifiers"))
@@ -582,9 +584,9 @@ class Engine:
         numbers in digits and in words, so that the loop over each number skips the rest
         without looking."""
         return {
-            words: [check for check in self._exclusion_checks
-                    if not (check[3] and words) and not (check[4] and not words)
-                    and (not check[11] or any(marker in markers for marker in check[11]))]
+            words: [check for (digits_only, words_only, needs_any), check in self._exclusion_checks
+                    if not (digits_only and words) and not (words_only and not words)
+                    and (not needs_any or any(marker in markers for marker in needs_any))]
             for words in (False, True)}
 
     def _excluded(self, text: str, fig: numbers.Figure) -> str | None:
@@ -600,8 +602,8 @@ class Engine:
         plain_four = len(core) == 4 and core.isdecimal()
         before = after_core = after_end = None
         word_before = None
-        for (rule_id, b_group, a_group, _digits_only, _words_only, max_value, min_value,
-             needs_plain_four, min_digits, both, before_words, _needs_any) in self._article_checks[bool(words)]:
+        for (rule_id, b_group, a_group, max_value, min_value, needs_plain_four, min_digits, both,
+             before_words) in self._article_checks[bool(words)]:
             if max_value is not None and (core_value is None or core_value > max_value):
                 continue
             if min_value is not None and (core_value is None or core_value < min_value):
