@@ -236,8 +236,6 @@ class Engine:
                 self.speaker_of[alias.replace("'", "\u2019")] = (rule.get("canonical"), rule.get("kind"), rule.id)
         self._speaker_alias = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of) + r")(?![\w])")
-        # A known speaker's name can stand in a phrase only if all of its words do.
-        self.alias_triggers = rules.Triggers(self.speaker_of)
         self._speech_verb = rules.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
         self._verb_prefix = rules.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
         self._trailing_date = rules.compile(
@@ -1121,8 +1119,7 @@ class Engine:
         return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
     def _looks_like_name(self, phrase: str) -> bool:
-        return bool(self._person_name(phrase)) or bool(
-            self.alias_triggers.any_in(rules.words_of(phrase)) and self._speaker_alias.search(phrase))
+        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase))
 
     def _person_name(self, phrase: str) -> str | None:
         """A trailing run of two to four capitalized words that are not titles or places."""
@@ -1175,8 +1172,7 @@ class Engine:
             if owner:
                 state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
             return owner
-        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)] \
-            if self.alias_triggers.any_in(rules.words_of(phrase)) else []
+        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
         if name and any(name in m.group() for m, _k in known):

@@ -102,18 +102,6 @@ phrases = st.lists(st.tuples(st.sampled_from(SPEAKER_WORDS), st.sampled_from(JOI
 
 @settings(max_examples=600, deadline=None, database=None, derandomize=True)
 @given(phrase=phrases)
-def test_a_known_speaker_is_never_found_where_the_gate_says_none_can_be(phrase):
-    if ENGINE._speaker_alias.search(phrase):
-        assert ENGINE.alias_triggers.any_in(rules.words_of(phrase)), phrase
-
-
-def test_a_known_speaker_passes_the_gate_in_every_spelling():
-    for alias in ENGINE.speaker_of:
-        assert ENGINE.alias_triggers.any_in(rules.words_of(f"({alias}) said")), alias
-
-
-@settings(max_examples=600, deadline=None, database=None, derandomize=True)
-@given(phrase=phrases)
 def test_a_pronoun_speaker_is_never_found_without_a_speech_verb(phrase):
     if ENGINE._anaphoric_speaker.search(phrase):
         assert ENGINE.speech_triggers.any_in(rules.words_of(phrase)), phrase
