@@ -103,11 +103,11 @@ def _extract_streamed(paths: list, *, max_bytes: int | None, rule_dirs: tuple[st
     from figcheck import parallel
 
     kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
+    # The workers derive the quantity keys of the articles they extract.
     result = parallel.extract(paths, jobs=jobs, rule_dirs=rule_dirs, keep_text=keep_text,
-                              progress=progress, **kwargs)
+                              progress=progress, quantities=config if quantities else None,
+                              **kwargs)
     frame = result.claims
-    if quantities:
-        frame = assign_quantities(frame, config=config, rule_dirs=rule_dirs)
     frame.attrs.update({"skipped": result.skipped, "articles": result.articles})
     if result.texts is not None:
         frame.attrs["texts"] = result.texts

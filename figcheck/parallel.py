@@ -37,6 +37,7 @@ import pandas as pd
 
 from figcheck import claims, dates, schema, sources
 from figcheck.article import Article, Skipped
+from figcheck.config import Config
 
 #: Files sent to a worker at once: enough to pay for the round trip, few enough that the
 #: parent holds only a few chunks' claims in flight and a progress bar moves.
@@ -83,13 +84,18 @@ class Result:
 def extract(paths: str | os.PathLike | Iterable[str | os.PathLike], *, jobs: int = 1,
             max_bytes: int = sources.DEFAULT_MAX_BYTES, rule_dirs: Sequence[str] = (),
             keep_text: str | os.PathLike | None = None,
-            progress: Progress | None = None) -> Result:
+            progress: Progress | None = None, quantities: Config | None = None) -> Result:
     """Read and extract every article under ``paths`` with ``jobs`` processes.
 
     The result does not depend on ``jobs``. Files that cannot be read, and articles on
     which the extractor fails or runs past its time limit, are listed in
     :attr:`Result.skipped`; the rest of the batch is still extracted. ``keep_text`` is a
     folder to write each article's text into (:func:`figcheck.sources.write_texts`).
+
+    With ``quantities`` (settings), the claims come with their quantity keys, those
+    :func:`figcheck.quantities.assign` gives the whole table with these settings and
+    ``rule_dirs``: a claim's key depends on its own article's claims only, so the workers
+    derive the keys of the articles they extract.
     """
     rule_dirs = tuple(rule_dirs)
     keep = os.fspath(keep_text) if keep_text is not None else None
@@ -101,14 +107,16 @@ def extract(paths: str | os.PathLike | Iterable[str | os.PathLike], *, jobs: int
         ticker = _Ticker(progress, sum(1 for chunk in chunks for item in chunk
                                        if not isinstance(item, Skipped)))
         del listing
-        tasks = (_Read(chunk, max_bytes, rule_dirs, keep, text_wanted=True) for chunk in chunks)
+        tasks = (_Read(chunk, max_bytes, rule_dirs, keep, text_wanted=True, quantities=quantities)
+                 for chunk in chunks)
         for number, read in enumerate(workers.run(_read_chunk, tasks, _lost_chunk)):
             batch.take_first_round(read, chunk_number=number)
             ticker.advance(read.files)
         redo = batch.plan_second_round(keep is not None)
         ticker.grow(len(redo))
         proxies = batch.dated_stand_ins()
-        tasks = (_Redo(redo[i:i + CHUNK_ARTICLES], proxies, max_bytes, rule_dirs, keep)
+        tasks = (_Redo(redo[i:i + CHUNK_ARTICLES], proxies, max_bytes, rule_dirs, keep,
+                       quantities=quantities)
                  for i in range(0, len(redo), CHUNK_ARTICLES))
         for done in workers.run(_redo_chunk, tasks, _lost_redo):
             batch.take_second_round(done)
@@ -137,6 +145,8 @@ class _Read:
     keep_text: str | None
     #: Send undated articles back whole (their text kept for the second round).
     text_wanted: bool
+    #: Settings to derive the claims' quantity keys with, or None: no keys.
+    quantities: Config | None = None
 
 
 @dataclass
@@ -181,6 +191,7 @@ class _Redo:
     max_bytes: int
     rule_dirs: tuple[str, ...]
     keep_text: str | None
+    quantities: Config | None = None
 
 
 @dataclass
@@ -202,6 +213,7 @@ def _read_chunk(task: _Read) -> _ReadDone:
     items: list[_Seen | Skipped] = []
     rows: list[dict] = []
     files = 0
+    counts: list[tuple[str, int]] = []  # (doc, rows) of each article extracted
     for item in task.items:
         if isinstance(item, Skipped):
             items.append(item)
@@ -219,9 +231,10 @@ def _read_chunk(task: _Read) -> _ReadDone:
                 continue
             article_rows, failure = _extract_one(engine, found)
             rows.extend(article_rows)
+            counts.append((found.doc, len(article_rows)))
             items.append(_Seen(item, number, found.doc, found.published, len(article_rows),
                                failure, deferred=False))
-    return _ReadDone(files, items, schema.from_records(rows, schema.CLAIMS))
+    return _ReadDone(files, items, _claims_frame(rows, counts, task))
 
 
 def _redo_chunk(task: _Redo) -> _RedoDone:
@@ -241,6 +254,7 @@ def _redo_chunk(task: _Redo) -> _RedoDone:
         dates.fill_missing_dates(task.dated + undated)
     done: list[tuple[int, int, str | None]] = []
     rows: list[dict] = []
+    counts: list[tuple[str, int]] = []
     for again, article, failure in articles:
         count = 0
         if article is not None:
@@ -250,8 +264,34 @@ def _redo_chunk(task: _Redo) -> _RedoDone:
                 article_rows, failure = _extract_one(engine, article)
                 rows.extend(article_rows)
                 count = len(article_rows)
+                counts.append((article.doc, count))
         done.append((again.position, count, failure))
-    return _RedoDone(done, schema.from_records(rows, schema.CLAIMS))
+    return _RedoDone(done, _claims_frame(rows, counts, task))
+
+
+def _claims_frame(rows: list[dict], counts: list[tuple[str, int]], task: "_Read | _Redo"):
+    """A chunk's claims table, with their quantity keys when the task asks for them.
+
+    A key depends on the claims of its article only, known to the engine by their doc; so
+    the chunk's keys are derived in one call, unless two of its articles share a doc (the
+    second is renamed and extracted again in the second round, but the first keeps these
+    rows): then article by article."""
+    frame = schema.from_records(rows, schema.CLAIMS)
+    if task.quantities is None or not len(frame):
+        return frame
+    from figcheck.quantities import assign as assign_keys
+
+    def assign(part: pd.DataFrame) -> pd.DataFrame:
+        return assign_keys(part, config=task.quantities, rule_dirs=task.rule_dirs)
+
+    if len({doc for doc, _ in counts}) == len(counts):
+        return assign(frame)
+    parts, first = [], 0
+    for _doc, count in counts:
+        if count:
+            parts.append(assign(frame.iloc[first:first + count].reset_index(drop=True)))
+        first += count
+    return pd.concat(parts, ignore_index=True)
 
 
 def _read_again(again: _Again, max_bytes: int) -> tuple[Article | None, str | None]:

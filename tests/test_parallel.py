@@ -172,3 +172,35 @@ def test_a_task_that_kills_its_worker_is_lost_alone_and_the_rest_go_on():
     with parallel._Workers(2, (), wanted=len(tasks)) as workers:
         done = list(workers.run(_dies_on_poison, iter(tasks), lambda task, why: f"lost {task}"))
     assert done == ["A", "B", "lost poison", "C", "D", "E"]
+
+
+@pytest.mark.parametrize("chunk_files", [2, 100], ids=["many-chunks", "one-chunk"])
+def test_quantity_keys_derived_by_the_workers_are_those_of_the_whole_table(
+        mixed, monkeypatch, chunk_files):
+    """Keys depend on an article's own claims (its main entity, "in article DOC"): derived
+    chunk by chunk, and article by article where a chunk holds two articles of one doc
+    (same.txt, in the first chunk), they are the keys of the serial table."""
+    from figcheck.config import Config, Split
+    from figcheck.quantities import assign
+
+    monkeypatch.setattr(parallel, "CHUNK_FILES", chunk_files)
+    # Two more articles of one doc, same.txt: the first states a figure of no entity, the
+    # second gives the doc a main entity, which the first must not take.
+    one, two = Path(mixed[0]).parent / "same.txt", Path(mixed[3]).parent / "same.txt"
+    one.write_text(" date 2024-10-22\n\nOfficials said 300 people were evacuated.\n",
+                   encoding="utf-8")
+    two.write_text(" date 2024-10-22\n\nRussian officials said 40 Russian soldiers were killed "
+                   "and 50 Russian soldiers were wounded.\n", encoding="utf-8")
+    mixed = [str(one), str(two), *mixed]  # in one chunk
+    settings = Config(names=(("north korean killed", "people killed"),),
+                      splits=(Split("north korean soldiers", "Budanov", "dprk soldiers"),))
+    batch = sources.read_batch(mixed)
+    dates.fill_missing_dates(batch.articles)
+    articles = sorted(batch.articles, key=lambda a: a.doc)
+    frame, _ = api._extract_each(claims.extract_articles, articles, ())
+    expected = io.to_text(assign(frame, config=settings))
+    result = parallel.extract(mixed, jobs=2, quantities=settings)
+    assert io.to_text(result.claims) == expected
+    keys = set(result.claims["quantity"])
+    assert {"people killed", "dprk soldiers", "north korean soldiers",
+            "people, in article same.txt", "russian killed"} <= keys
