@@ -99,17 +99,17 @@ def extract(paths: str | os.PathLike | Iterable[str | os.PathLike], *, jobs: int
     """
     rule_dirs = tuple(rule_dirs)
     keep = os.fspath(keep_text) if keep_text is not None else None
-    listing = list(sources.list_files(paths))
-    chunks = _chunks(listing, max_bytes)
-    with _Workers(jobs, rule_dirs, wanted=len(chunks)) as workers:
+    # Files (and parts of JSONL files) to read: their number grows as they are listed.
+    ticker = _Ticker(progress, 0)
+    listing = _Listing(_chunked(sources.list_files(paths), max_bytes), ticker)
+    # The first chunks are sent as soon as they are listed; the rest of the folders are
+    # walked while the parent waits for the workers.
+    with _Workers(jobs, rule_dirs, wanted=listing.ahead(max(jobs, 1))) as workers:
         batch = _Batch()
-        # Files (and parts of JSONL files) to read.
-        ticker = _Ticker(progress, sum(1 for chunk in chunks for item in chunk
-                                       if not isinstance(item, Skipped)))
-        del listing
         tasks = (_Read(chunk, max_bytes, rule_dirs, keep, text_wanted=True, quantities=quantities)
-                 for chunk in chunks)
-        for number, read in enumerate(workers.run(_read_chunk, tasks, _lost_chunk)):
+                 for chunk in listing)
+        for number, read in enumerate(workers.run(_read_chunk, tasks, _lost_chunk,
+                                                  idle=listing.step)):
             batch.take_first_round(read, chunk_number=number)
             ticker.advance(read.files)
         redo = batch.plan_second_round(keep is not None)
@@ -340,25 +340,28 @@ def _lost_redo(task: _Redo, reason: str) -> _RedoDone:
 def _chunks(listing: list[sources.ArticleFile | Skipped], max_bytes: int) -> list[list]:
     """The listing cut into chunks of :data:`CHUNK_FILES` files; a JSONL file (many
     articles) is cut into parts of :data:`JSONL_PART_BYTES`, each a chunk of its own."""
-    chunks: list[list] = []
+    return list(_chunked(listing, max_bytes))
+
+
+def _chunked(listing: Iterable[sources.ArticleFile | Skipped], max_bytes: int) -> Iterator[list]:
+    """:func:`_chunks`, lazily: each chunk as soon as its files are listed."""
     current: list = []
     files = 0
     for item in listing:
         if not isinstance(item, Skipped) and item.path.lower().endswith(sources.JSONL_SUFFIX):
             if current:
-                chunks.append(current)
+                yield current
                 current, files = [], 0
-            chunks.extend([part] for part in sources.jsonl_parts(item, JSONL_PART_BYTES, max_bytes))
+            yield from ([part] for part in sources.jsonl_parts(item, JSONL_PART_BYTES, max_bytes))
             continue
         current.append(item)
         if not isinstance(item, Skipped):
             files += 1
         if files >= CHUNK_FILES:
-            chunks.append(current)
+            yield current
             current, files = [], 0
     if current:
-        chunks.append(current)
-    return chunks
+        yield current
 
 
 @dataclass(slots=True)
@@ -491,6 +494,38 @@ class _Batch:
         return result
 
 
+class _Listing:
+    """The chunks of a batch, listed a chunk at a time: by :meth:`step` (while the parent
+    waits for its workers) or when the next chunk is wanted and not listed yet."""
+
+    def __init__(self, chunks: Iterator[list], ticker: "_Ticker"):
+        self.chunks, self.ticker = chunks, ticker
+        self.listed: deque[list] = deque()
+        self.finished = False
+
+    def step(self) -> bool:
+        """List one more chunk; False once every chunk is listed."""
+        if self.finished:
+            return False
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            self.finished = True
+            return False
+        self.listed.append(chunk)
+        self.ticker.grow(sum(1 for item in chunk if not isinstance(item, Skipped)))
+        return True
+
+    def ahead(self, count: int) -> int:
+        """List up to ``count`` chunks ahead; how many there are (fewer: all of them)."""
+        while len(self.listed) < count and self.step():
+            pass
+        return len(self.listed)
+
+    def __iter__(self) -> Iterator[list]:
+        while self.listed or self.step():
+            yield self.listed.popleft()
+
+
 class _Ticker:
     def __init__(self, progress: Progress | None, total: int):
         self.progress, self.done, self.total = progress, 0, total
@@ -539,9 +574,12 @@ class _Workers:
                 initargs=(self.rule_dirs,))
         return self.pool
 
-    def run(self, function, tasks: Iterator, lost) -> Iterator:
+    def run(self, function, tasks: Iterator, lost,
+            idle: Callable[[], bool] | None = None) -> Iterator:
         """``function(task)`` for each task, in order; ``lost(task, reason)`` for a task
-        whose worker died, twice (a crash, the memory killer)."""
+        whose worker died, twice (a crash, the memory killer). ``idle()``, a short piece
+        of the parent's own work, is called while it waits for a result, until it returns
+        False (nothing left to do)."""
         if self.jobs == 1:
             for task in tasks:
                 yield function(task)
@@ -551,12 +589,15 @@ class _Workers:
         for task in tasks:
             pending.append((task, self._start().submit(function, task)))
             while len(pending) >= ahead:
-                yield self._next(pending, function, lost)
+                yield self._next(pending, function, lost, idle)
         while pending:
-            yield self._next(pending, function, lost)
+            yield self._next(pending, function, lost, idle)
 
-    def _next(self, pending: deque, function, lost):
+    def _next(self, pending: deque, function, lost, idle=None):
         task, future = pending[0]
+        if idle is not None:
+            while not future.done() and idle():
+                pass
         try:
             result = future.result()
         except BrokenProcessPool:
