@@ -50,14 +50,14 @@ class ArticleTimeout(RuntimeError):
     """An article made a rule's regex run past its time limit."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Speaker:
     name: str
     kind: str  # person, agency, outlet, other
     rule_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Cue:
     start: int          # where the cue wording starts
     end: int            # where it ends
@@ -67,14 +67,14 @@ class Cue:
     citing_end: int = -1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     unit: str | None = None
     rule_id: str | None = None
     people: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ArticleState:
     """What earlier sentences of the article tell later ones."""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
@@ -34,7 +34,7 @@ _FUTURE_SLACK_DAYS = 14
 _DATE_REACH = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateMention:
     start: int
     end: int
@@ -155,7 +155,7 @@ class DateFinder:
         if not deadline and self._plan.search(text, floor, mention.start):
             deadline = True
         if deadline:
-            return DateMention(**{**mention.__dict__, "deadline": True})
+            return replace(mention, deadline=True)
         return mention
 
     def resolve(self, mention: DateMention, published: dt.date | None,

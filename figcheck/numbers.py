@@ -49,7 +49,7 @@ _MAX_TOKENS = 12
 _MAX_DIGITS = 40
 
 
-@dataclass
+@dataclass(slots=True)
 class Figure:
     """A parsed figure: ``text[start:end]`` is its surface."""
 
@@ -87,7 +87,7 @@ class _Tok:
         self.low = text.lower()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Atom:
     value: float
     first: int  # token index
