@@ -437,7 +437,7 @@ def html_to_text(html: str) -> str:
     """
     trafilatura = _trafilatura()
     try:
-        with _wall_time_limit(HTML_TIME_LIMIT_SECONDS):
+        with _cpu_time_limit(HTML_TIME_LIMIT_SECONDS):
             document = trafilatura.bare_extraction(
                 html, with_metadata=True, include_comments=False, include_tables=True,
                 include_images=False, include_links=False, deduplicate=False,
@@ -467,21 +467,23 @@ def html_to_text(html: str) -> str:
 
 
 class _PastTimeLimit(BaseException):
-    """Raised by :func:`_wall_time_limit`'s timer; a BaseException, so that the library it
+    """Raised by :func:`_cpu_time_limit`'s timer; a BaseException, so that the library it
     interrupts cannot catch it with ``except Exception`` and go on."""
 
 
 @contextlib.contextmanager
-def _wall_time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block with :class:`_PastTimeLimit` after ``seconds`` of wall time.
+def _cpu_time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block with :class:`_PastTimeLimit` after ``seconds`` of the process's
+    CPU time (the clock the patterns' own limits use), so that a machine busy with other
+    work does not make an ordinary article too slow to read.
 
     Only where a timer signal can be used without disturbing anyone: in the main thread,
-    with no SIGALRM handler and no interval timer of the program's own; elsewhere the block
-    runs without a limit.
+    with no SIGPROF handler and no profiling timer of the program's own; elsewhere the
+    block runs without a limit.
     """
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
-              and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+              and signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None)
+              and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
     if not usable:
         yield
         return
@@ -492,14 +494,14 @@ def _wall_time_limit(seconds: float) -> Iterator[None]:
         if active:  # not once the block is done, in the instant before the timer is off
             raise _PastTimeLimit()
 
-    signal.signal(signal.SIGALRM, stop)
+    signal.signal(signal.SIGPROF, stop)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_PROF, seconds)
         yield
     finally:
         active = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
 
 
 def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[str, str]:
@@ -823,12 +825,12 @@ def _jsonl_article(record: dict, line_doc: str, path: str) -> Article:
 def _complete(article: Article, stated_source: str | None) -> None:
     """Fill the outlet and the publication date from the text when nothing stated them.
 
-    Both together get ``REGEX_TIMEOUT_SECONDS`` of wall time where a timer can stop them
-    (:func:`_wall_time_limit`); elsewhere each pattern has that limit.
+    Both together get ``REGEX_TIMEOUT_SECONDS`` of CPU time where a timer can stop them
+    (:func:`_cpu_time_limit`); elsewhere each pattern has that limit.
     """
     body = article.body
     try:
-        with _wall_time_limit(READ_TIME_LIMIT_SECONDS):
+        with _cpu_time_limit(READ_TIME_LIMIT_SECONDS):
             article.source = canonical_outlet(stated_source) if stated_source else find_outlet(body)
             if article.published is None:
                 article.published = dates.infer_published(body)
@@ -959,9 +961,10 @@ def _outlet_cues(text: str) -> list[tuple[str, int, int, str]]:
     so that the outlet costs an article no more than that; past it, ``TimeoutError``.
     """
     cues = []
-    deadline = time.monotonic() + rules.REGEX_TIMEOUT_SECONDS
+    # CPU time, the clock of the patterns' own limits.
+    deadline = time.process_time() + rules.REGEX_TIMEOUT_SECONDS
     for cue in _outlet_cue_rules():
-        left = deadline - time.monotonic()
+        left = deadline - time.process_time()
         if left <= 0:
             raise TimeoutError("regex timed out")
         match = cue.pattern.search(text, timeout=left)
