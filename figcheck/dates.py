@@ -66,6 +66,8 @@ class DateFinder:
         self._parts = rules.compile(
             r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
         self._iso = rules.compile(r"(\d{4})-(\d\d)-(\d\d)")
+        self.deadline_triggers = rules.Triggers(book.lists["deadline_word"])
+        self.plan_triggers = rules.Triggers(book.lists["plan_word"])
         self.calendar_triggers = rules.Triggers(list(self.months) + ["0"])
         self.weekday_triggers = rules.Triggers(self.weekdays)
         self.relative_triggers = rules.Triggers(self.relative)
@@ -87,6 +89,9 @@ class DateFinder:
         if words is None:
             words = rules.words_of(text, start, end)
         clause_floor = start if sentence_start is None else sentence_start
+        # The words of the stretch tell whether a deadline or plan word can stand before a
+        # mention, if the clause looked in does not begin before the stretch.
+        clause_words = words if clause_floor >= start else None
         found: list[DateMention] = []
         if day_numbers is not None:
             calendar = []
@@ -102,7 +107,7 @@ class DateFinder:
         for m in calendar:
             mention = self._calendar_mention(m)
             if mention is not None:
-                found.append(self._with_deadline(text, mention, clause_floor))
+                found.append(self._with_deadline(text, mention, clause_floor, clause_words))
         taken = [(d.start, d.end) for d in found]
         weekdays = self._weekday.finditer(text, start, end) \
             if self.weekday_triggers.any_in(words) else ()
@@ -111,7 +116,8 @@ class DateFinder:
                 continue
             day = m.group().split()[-1].lower()
             found.append(self._with_deadline(text, DateMention(
-                m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day]), clause_floor))
+                m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day]), clause_floor,
+                clause_words))
         relative = self._relative.finditer(text, start, end) \
             if self.relative_triggers.any_in(words) else ()
         for m in relative:
@@ -128,12 +134,14 @@ class DateFinder:
         return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
 
     def _calendar_mention(self, m: regex.Match) -> DateMention | None:
-        iso = self._iso.fullmatch(m.group())
+        mention = m.group()
+        # Only ten characters with dashes at 4 and 7 can be an ISO date.
+        iso = self._iso.fullmatch(mention) \
+            if len(mention) == 10 and mention[4] == "-" and mention[7] == "-" else None
         if iso:
             year, month, day = map(int, iso.groups())
             return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
         month = day = year = None
-        mention = m.group()
         for start, end, kind in self._parts.scan(mention):
             if kind == "year":
                 if day is not None:
@@ -147,12 +155,18 @@ class DateFinder:
             return None
         return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
 
-    def _with_deadline(self, text: str, mention: DateMention, floor: int) -> DateMention:
+    def _with_deadline(self, text: str, mention: DateMention, floor: int,
+                       words: frozenset[str] | None = None) -> DateMention:
+        """The mention, marked as a deadline or plan when such words stand before it in
+        its clause (``words``: the clause's words, when known, skip the patterns whose
+        words are missing)."""
         # Plans and deadlines are read in the mention's own sentence only.
         sentence_floor = max(text.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1
         floor = max(floor, sentence_floor)
-        deadline = bool(self._deadline.match(text, max(floor, mention.start - 30), mention.start))
-        if not deadline and self._plan.search(text, floor, mention.start):
+        deadline = (words is None or self.deadline_triggers.any_in(words)) and bool(
+            self._deadline.match(text, max(floor, mention.start - 30), mention.start))
+        if not deadline and (words is None or self.plan_triggers.any_in(words)) \
+                and self._plan.search(text, floor, mention.start):
             deadline = True
         if deadline:
             return replace(mention, deadline=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figcheck import claims, rules
+from figcheck import claims, dates, rules
 
 ENGINE = claims.engine()
 GRAMMAR = ENGINE.grammar
@@ -105,3 +105,19 @@ phrases = st.lists(st.tuples(st.sampled_from(SPEAKER_WORDS), st.sampled_from(JOI
 def test_a_pronoun_speaker_is_never_found_without_a_speech_verb(phrase):
     if ENGINE._anaphoric_speaker.search(phrase):
         assert ENGINE.speech_triggers.any_in(rules.words_of(phrase)), phrase
+
+
+CLAUSE_WORDS = ["will", "set", "to", "by", "no", "later", "than", "the", "troops", "left",
+                "Scheduled", "until", "arrive", "on", "said", "due", ",", "."]
+
+
+@settings(max_examples=500, deadline=None, database=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(CLAUSE_WORDS), max_size=8),
+       date=st.sampled_from(["October 5", "5 October", "Tuesday", "2024-10-05"]))
+def test_a_deadline_is_read_the_same_with_the_clause_words_as_without(words, date):
+    text = " ".join(words + [date]) + "."
+    finder = ENGINE.dates
+    start = text.rindex(date)
+    mention = dates.DateMention(start, start + len(date), "DATE-CALENDAR", 10, 5)
+    assert finder._with_deadline(text, mention, 0, rules.words_of(text)) == \
+        finder._with_deadline(text, mention, 0, None)
