@@ -24,6 +24,7 @@ for n statements and k flagged pairs: nothing is built for the pairs that agree.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -512,6 +513,8 @@ def _date_key(value) -> tuple:
 
 
 def as_date(value):
+    if type(value) is dt.date:  # (not a datetime, which is a date too)
+        return value
     if _date_key(value) == (1,):
         return None
     return pd.Timestamp(value).date()

@@ -235,12 +235,22 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
 class _Columns:
     def __init__(self, claims: pd.DataFrame):
         def strs(name):
-            return ["" if v is None or v is pd.NA else str(v) for v in claims[name].tolist()]
+            column = claims[name]
+            if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+                import pyarrow.compute as pc
+
+                return pc.fill_null(column.array.__arrow_array__(), "").to_pylist()
+            return ["" if v is None or v is pd.NA else str(v) for v in column.tolist()]
         self.text, self.doc, self.source = strs("text"), strs("doc"), strs("source")
         self.attributed_to, self.url, self.reason = strs("attributed_to"), strs("url"), strs("quantity_reason")
         self.hedged = claims["hedged"].tolist()
         as_of = claims["as_of"]
-        self.as_of = as_of.where(as_of.notna(), claims["published"]).tolist()
+        as_of = as_of.where(as_of.notna(), claims["published"])
+        if as_of.dtype.kind == "M":
+            # As days (datetime.date, None where missing): what _day prints of them.
+            self.as_of = as_of.to_numpy(dtype="datetime64[D]").tolist()
+        else:
+            self.as_of = as_of.tolist()
 
     def article(self, i: int) -> str:
         name = escape(self.doc[i])
