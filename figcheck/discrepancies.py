@@ -25,6 +25,7 @@ for n statements and k flagged pairs: nothing is built for the pairs that agree.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -89,52 +90,18 @@ class _Statement:
     first: dict
 
 
-def _text_column(name: str) -> cached_property:
-    return cached_property(lambda table: _strs(table.frame[name]))
-
-
-def _figure_column(name: str) -> cached_property:
-    return cached_property(lambda table: _floats(table.frame[name]))
-
-
 class _Table:
-    """The claims table; each column is read into a plain Python list when first used
-    (the summary reads every row, the discrepancies only the earliest copy of each claim)."""
+    """The claims table, and the date each claim refers to."""
 
     def __init__(self, claims: pd.DataFrame):
         self.frame = claims
         self.n = len(claims)
-
-    claim_id = _text_column("claim_id")
-    doc = _text_column("doc")
-    source = _text_column("source")
-    text = _text_column("text")
-    unit = _text_column("unit")
-    entity = _text_column("entity")
-    attributed_to = _text_column("attributed_to")
-    value = _figure_column("value")
-    low = _figure_column("low")
-    high = _figure_column("high")
-
-    @cached_property
-    def hedged(self) -> list:
-        return self.frame["hedged"].tolist()
 
     @cached_property
     def as_of_series(self) -> pd.Series:
         """The date a claim refers to, else its article's publication date."""
         as_of = self.frame["as_of"]
         return as_of.where(as_of.notna(), self.frame["published"])
-
-    @cached_property
-    def as_of(self) -> list:
-        return self.as_of_series.tolist()
-
-    @cached_property
-    def as_of_key(self) -> list[tuple]:
-        codes, uniques = pd.factorize(self.as_of_series)
-        keys = [_date_key(day) for day in uniques] + [_date_key(None)]  # code -1: no date
-        return [keys[code] for code in codes.tolist()]
 
 
 _FIGURES = ("value", "low", "high")
@@ -188,7 +155,7 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     first = {name: texts.at(firsts) for name, texts in col.items()}
     values, lows, highs = (_floats_of(figures[name][firsts]) for name in _FIGURES)
     first_claimants = [claimant_names[code] for code in claimant_codes[firsts].tolist()]
-    as_ofs = as_of.take(firsts).tolist()
+    as_ofs = as_of.take(firsts).to_numpy(dtype="datetime64[D]").tolist()  # days, None: NaT
     keys = [date_keys[code] for code in date_codes[firsts].tolist()]
     first_starts = starts[firsts].tolist()
     hedged = part["hedged"].take(firsts).tolist()
@@ -320,11 +287,9 @@ def _summarize(t: _Table, per_quantity: dict[str, list[_Statement]], config: Con
     from statistics import median  # (the summary only: not paid by every import of figcheck)
 
     flagged = discrepancies["quantity"].value_counts().to_dict() if len(discrepancies) else {}
+    rows = _QuantityRows(t, per_quantity)
     records = []
-    for quantity, group in per_quantity.items():
-        rows = [i for s in group for i in s.rows]
-        lows = [t.low[i] if t.low[i] is not None else t.value[i] for i in rows]
-        highs = [t.high[i] if t.high[i] is not None else t.value[i] for i in rows]
+    for k, (quantity, group) in enumerate(per_quantity.items()):
         latest: dict[str, _Statement] = {}
         for s in group:  # in date order: the last one of each claimant stays
             latest[s.claimant] = s
@@ -338,35 +303,96 @@ def _summarize(t: _Table, per_quantity: dict[str, list[_Statement]], config: Con
             change = (last - first) / abs(first) if first else math.inf * (last - first)
             trend = ("rising" if change > config.tolerances.about else
                      "falling" if change < -config.tolerances.about else "stable")
-        as_ofs = [t.as_of[i] for i in rows if t.as_of_key[i] != (1,)]
         records.append({
             "quantity": quantity,
-            "unit": _most_common(t.unit[i] for i in rows),
-            "entity": _most_common(t.entity[i] for i in rows),
-            "claims": len(rows),
+            "unit": rows.unit[k],
+            "entity": rows.entity[k],
+            "claims": rows.claims[k],
             "distinct": len(group),
             "sources": len(latest),
-            "low": min((v for v in lows if v is not None), default=None),
+            "low": rows.low[k],
             "best": median(s.central for s in latest.values()),
-            "high": max((v for v in highs if v is not None), default=None),
-            "first": as_date(min(as_ofs)) if as_ofs else None,
-            "last": as_date(max(as_ofs)) if as_ofs else None,
+            "high": rows.high[k],
+            "first": rows.first[k],
+            "last": rows.last[k],
             "trend": trend,
             "discrepancies": int(flagged.get(quantity, 0)),
-            "hedged": sum(bool(t.hedged[i]) for i in rows),
+            "hedged": rows.hedged[k],
         })
     records.sort(key=lambda r: (-r["discrepancies"], -r["claims"], r["quantity"]))
     return schema.from_records(records, schema.QUANTITIES)
+
+
+class _QuantityRows:
+    """What the summary says of each quantity's rows (the rows of its statements), one
+    list entry per quantity in the order of ``per_quantity``, computed over arrays of all
+    the rows at once: their number, the lowest figure stated (a row's ``low``, else its
+    ``value``) and the highest (``high``, else ``value``), the first and last date, the
+    most common unit and entity (on a tie, the first in Python's order), and how many
+    are hedged."""
+
+    def __init__(self, t: _Table, per_quantity: dict[str, list[_Statement]]):
+        frame = t.frame
+        sizes = [sum(len(s.rows) for s in group) for group in per_quantity.values()]
+        rows = np.fromiter(itertools.chain.from_iterable(
+            s.rows for group in per_quantity.values() for s in group), dtype=np.int64,
+            count=sum(sizes))
+        self.claims = sizes
+        if not sizes:
+            self.low = self.high = self.first = self.last = self.unit = self.entity = []
+            self.hedged = []
+            return
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        value = _float_array(frame["value"])[rows]
+        low = _float_array(frame["low"])[rows]
+        high = _float_array(frame["high"])[rows]
+        with np.errstate(invalid="ignore"):  # a quantity whose rows state no figure: NaN
+            self.low = _floats_of(np.fmin.reduceat(np.where(np.isnan(low), value, low), starts))
+            self.high = _floats_of(np.fmax.reduceat(np.where(np.isnan(high), value, high), starts))
+        self.hedged = np.add.reduceat(frame["hedged"].to_numpy(dtype=bool)[rows].astype(np.int64),
+                                      starts).tolist()
+        days = t.as_of_series.to_numpy(dtype="datetime64[D]")[rows]
+        missing = np.isnat(days)
+        numbers = days.astype(np.int64)
+        none = np.iinfo(np.int64).max
+        first = np.minimum.reduceat(np.where(missing, none, numbers), starts)
+        last = np.maximum.reduceat(np.where(missing, -none, numbers), starts)
+        self.first = [None if d == none else day for d, day in
+                      zip(first.tolist(), first.astype("datetime64[D]").tolist())]
+        self.last = [None if d == -none else day for d, day in
+                     zip(last.tolist(), last.astype("datetime64[D]").tolist())]
+        group = np.repeat(np.arange(len(sizes)), sizes)
+        self.unit = _most_common_per_group(_Texts(frame["unit"]), rows, group, len(sizes))
+        self.entity = _most_common_per_group(_Texts(frame["entity"]), rows, group, len(sizes))
+
+
+def _most_common_per_group(texts: "_Texts", rows: np.ndarray, group: np.ndarray,
+                           groups: int) -> list[str | None]:
+    """Per group of ``rows``, its most common non-empty text, the first in Python's order
+    on a tie (None when all are empty)."""
+    codes, uniques = texts.encoded()
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[sorted(range(len(uniques)), key=uniques.__getitem__)] = np.arange(len(uniques))
+    codes = codes[rows]
+    nonempty = np.array([bool(u) for u in uniques], dtype=bool)[codes] if len(uniques) else \
+        np.zeros(len(codes), dtype=bool)
+    pairs = group[nonempty] * max(len(uniques), 1) + codes[nonempty]
+    pairs, counts = np.unique(pairs, return_counts=True)
+    pair_group, pair_code = pairs // max(len(uniques), 1), pairs % max(len(uniques), 1)
+    # Per group: the most rows first, then the lowest rank (Python's order of the texts).
+    order = np.lexsort((rank[pair_code], -counts, pair_group))
+    out: list[str | None] = [None] * groups
+    taken = np.ones(len(order), dtype=bool)
+    taken[1:] = pair_group[order][1:] != pair_group[order][:-1]
+    for g, code in zip(pair_group[order][taken].tolist(), pair_code[order][taken].tolist()):
+        out[g] = uniques[code]
+    return out
 
 
 # -- helpers ------------------------------------------------------------------------------
 
 def _strs(series: pd.Series) -> list[str]:
     return ["" if v is None or v is pd.NA else str(v) for v in series.tolist()]
-
-
-def _floats(series: pd.Series) -> list[float | None]:
-    return [None if v != v else float(v) for v in series.to_numpy(dtype="float64", na_value=np.nan).tolist()]
 
 
 def _texts(series: pd.Series) -> np.ndarray:
@@ -518,11 +544,3 @@ def as_date(value):
     if _date_key(value) == (1,):
         return None
     return pd.Timestamp(value).date()
-
-
-def _most_common(values: Iterable[str]) -> str | None:
-    counts: dict[str, int] = {}
-    for v in values:
-        if v:
-            counts[v] = counts.get(v, 0) + 1
-    return min(counts, key=lambda v: (-counts[v], v)) if counts else None

@@ -238,3 +238,61 @@ def test_from_sentences_to_a_flagged_pair():
     found = claims.figcheck.discrepancies()
     assert len(found) == 1 and found.loc[0, "gap"] == pytest.approx(0.2)
     assert not math.isnan(found.loc[0, "value_b"])
+
+
+summary_rows = st.lists(st.tuples(
+    st.sampled_from(["q1", "q2", "q3"]),                      # quantity
+    st.sampled_from(["exact", "about", "over", "range", "several"]),
+    st.sampled_from([None, 0.0, -0.0, 5.0, 7.5, 1e9]),         # value
+    st.sampled_from([None, 1.0, 6.0]),                          # low
+    st.sampled_from([None, 9.0, math.inf]),                     # high
+    st.sampled_from(["", "soldiers", "people", "Soldiers", "é"]),  # unit
+    st.sampled_from(["", "north korean", "russian", "b", "a"]),  # entity
+    st.sampled_from([None, "2024-10-17", "2023-01-02", "2024-10-17 13:00"]),  # as_of
+    st.booleans()), min_size=1, max_size=30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(summary_rows)
+def test_the_summary_counts_each_quantity_as_its_rows_say(specs):
+    """Claims, low, high, first and last date, most common unit and entity (the first in
+    Python's order on a tie, none when all are empty) and hedged rows, as counted row by
+    row over the rows of each quantity's statements."""
+    rows = [dict(claim(f"c{k:02d}", value, qualifier, low=low, high=high, who=f"w{k % 3}",
+                       as_of=as_of, quantity=quantity, hedged=hedged),
+                 unit=unit, entity=entity, low=low, high=high)
+            for k, (quantity, qualifier, value, low, high, unit, entity, as_of, hedged)
+            in enumerate(specs)]
+    frame = table(*rows)
+    summary = figcheck.quantities(frame).set_index("quantity")
+    per_quantity = discrepancies.statements(frame)
+    assert set(summary.index) == set(per_quantity)
+
+    def most_common(values):
+        counts = {}
+        for v in values:
+            if v:
+                counts[v] = counts.get(v, 0) + 1
+        return min(counts, key=lambda v: (-counts[v], v)) if counts else None
+
+    def number(value):
+        return None if value is None or pd.isna(value) else float(value)
+
+    for quantity, group in per_quantity.items():
+        members = [i for s in group for i in s.rows]
+        got = summary.loc[quantity]
+        lows = [number(frame["low"][i]) if number(frame["low"][i]) is not None
+                else number(frame["value"][i]) for i in members]
+        highs = [number(frame["high"][i]) if number(frame["high"][i]) is not None
+                 else number(frame["value"][i]) for i in members]
+        days = [frame["as_of"][i].date() for i in members if not pd.isna(frame["as_of"][i])]
+        assert got.claims == len(members)
+        assert number(got.low) == min((v for v in lows if v is not None), default=None)
+        assert number(got.high) == max((v for v in highs if v is not None), default=None)
+        assert (None if pd.isna(got["first"]) else got["first"].date()) == min(days, default=None)
+        assert (None if pd.isna(got["last"]) else got["last"].date()) == max(days, default=None)
+        assert (None if pd.isna(got.unit) else got.unit) == most_common(
+            frame["unit"].fillna("")[i] for i in members)
+        assert (None if pd.isna(got.entity) else got.entity) == most_common(
+            frame["entity"].fillna("")[i] for i in members)
+        assert got.hedged == sum(bool(frame["hedged"][i]) for i in members)
