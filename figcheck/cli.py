@@ -63,14 +63,23 @@ def _add_claims_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser(
         "claims", help="the claims table of every article under PATHS",
         description="Write one row per numeric claim of every article under PATHS "
-                    "(.txt, .md, .html, .htm and .jsonl files, folders searched recursively).")
+                    "(.txt, .md, .html, .htm and .jsonl files, folders searched recursively). "
+                    "Settings (rule folders, quantities) come from figcheck.toml, or "
+                    "[tool.figcheck] in pyproject.toml, in the current folder or above.")
     command.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
     command.add_argument("-o", "--output", metavar="FILE",
                          help="write the table to FILE (" + ", ".join(io.FORMATS)
                               + "); default: CSV on standard output")
+    _add_config_option(command)
     _add_input_options(command)
     _add_keep_text_option(command)
     command.set_defaults(run=_run_claims, parser=command)
+
+
+def _add_config_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", metavar="FILE",
+                         help="settings file (figcheck.toml or pyproject.toml) instead of the "
+                              "one found from the current folder")
 
 
 def _add_keep_text_option(command: argparse.ArgumentParser) -> None:
@@ -120,7 +129,7 @@ def _run_claims(args: argparse.Namespace) -> int:
             io.table_format(args.output)
         except ValueError as exc:
             args.parser.error(str(exc))
-    frame = _extract(args, keep_text=args.keep_text).claims
+    frame = _extract(args, config=_settings(args), keep_text=args.keep_text).claims
     if not _report_skipped(frame, args.paths):
         return 2
     if args.output is None:
@@ -149,9 +158,7 @@ def _add_report_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
     command.add_argument("-o", "--output", metavar="DIR", default="reports",
                          help="folder to write into (default: reports/)")
-    command.add_argument("--config", metavar="FILE",
-                         help="settings file (figcheck.toml or pyproject.toml) instead of the "
-                              "one found from the current folder")
+    _add_config_option(command)
     command.add_argument("--no-charts", action="store_true",
                          help="do not draw timeline charts even when matplotlib is installed")
     command.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
@@ -169,10 +176,7 @@ def _add_report_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    try:
-        settings = config.read(args.config) if args.config else config.load()
-    except config.ConfigError as exc:
-        args.parser.error(str(exc))
+    settings = _settings(args)
     if args.no_charts:
         settings = dataclasses.replace(settings, charts=False)
     if args.engine == "dask":
@@ -261,9 +265,7 @@ def _add_baseline_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_check_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--config", metavar="FILE",
-                         help="settings file (figcheck.toml or pyproject.toml) instead of the "
-                              "one found from the current folder")
+    _add_config_option(command)
     caching = command.add_mutually_exclusive_group()
     caching.add_argument("--cache", metavar="FILE", default=cache.DEFAULT_PATH,
                          help=f"the extraction cache, an SQLite file (default: "

@@ -123,3 +123,41 @@ def test_claims_output_is_the_same_on_every_run(tmp_path, capsys):
     assert cli.main(["claims", str(SEEDS), "-o", str(first)]) == 0
     assert cli.main(["claims", str(SEEDS), "-o", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
+
+
+def _claims_csv(arguments, capsys) -> list[dict]:
+    import csv
+    import io as text_io
+
+    assert cli.main(["claims", *arguments]) == 0
+    return list(csv.DictReader(text_io.StringIO(capsys.readouterr().out)))
+
+
+def test_claims_reads_the_settings_found_from_the_current_folder(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "newsroom"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        " date 2024-10-22 The ministry said 1,200 volunteers joined the relief effort.\n",
+        encoding="utf-8")
+    monkeypatch.chdir(folder)
+    plain = _claims_csv([str(folder)], capsys)
+    key = plain[0]["quantity"]
+    assert key
+    (folder / "figcheck.toml").write_text(
+        f'[quantities.names]\n"{key}" = "relief volunteers"\n', encoding="utf-8")
+    named = _claims_csv([str(folder)], capsys)
+    assert [row["quantity"] for row in named] == ["relief volunteers"]
+    # --config names another file, which wins over the one found.
+    other = tmp_path / "other.toml"
+    other.write_text(f'[quantities.names]\n"{key}" = "helpers"\n', encoding="utf-8")
+    assert [row["quantity"] for row in _claims_csv([str(folder), "--config", str(other)], capsys)] \
+        == ["helpers"]
+
+
+def test_claims_refuses_a_bad_settings_file(tmp_path, capsys):
+    bad = tmp_path / "figcheck.toml"
+    bad.write_text("[tolerances]\nabout = 7\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["claims", str(SEEDS), "--config", str(bad)])
+    assert stop.value.code == 2
+    assert "tolerances.about" in capsys.readouterr().err
