@@ -44,14 +44,16 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
 
     Missing parent folders are created.
     """
-    suffix = table_format(path)
-    if suffix == ".parquet":
-        data = _parquet_bytes(frame)
-    elif suffix == ".csv":
-        data = _csv_bytes(frame)
-    else:
-        data = to_text(frame, suffix).encode("utf-8")
-    _write_atomically(Path(path), data)
+    _write_atomically(Path(path), table_bytes(frame, table_format(path)))
+
+
+def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """What :func:`write_table` writes of ``frame`` in the format ``fmt`` (``.csv``...)."""
+    if fmt == ".parquet":
+        return _parquet_bytes(frame)
+    if fmt == ".csv":
+        return _csv_bytes(frame)
+    return to_text(frame, fmt).encode("utf-8")
 
 
 def write_file(path: str | os.PathLike, data: bytes) -> None:

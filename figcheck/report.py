@@ -16,6 +16,7 @@ the matplotlib version in their metadata.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import os
 from pathlib import Path
@@ -373,6 +374,27 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
     config = config or Config()
     folder = Path(folder)
     attrs = dict(claims.attrs)
+    claims = ensure(claims, config=config)
+    # The claims table's CSV is made in a thread while this one analyses the claims and
+    # renders the report: Arrow, which makes it, works without the interpreter's lock
+    # (both are written below, in their order, once both are made).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        claims_csv = pool.submit(io.table_bytes, conformed(claims), ".csv")
+        written, markdown, disc = _analyse_and_render(claims, attrs, folder, config)
+        io.write_file(folder / "claims.csv", claims_csv.result())
+    io.write_table(disc, folder / "discrepancies.csv")
+    io.write_file(folder / "discrepancies.md", markdown.encode("utf-8"))
+    written.update({"claims": str(folder / "claims.csv"),
+                    "discrepancies": str(folder / "discrepancies.csv"),
+                    "report": str(folder / "discrepancies.md")})
+    if "charts_note" in written:
+        written["charts_note"] = written.pop("charts_note")  # last, as it always came
+    return written
+
+
+def _analyse_and_render(claims: pd.DataFrame, attrs: dict, folder: Path,
+                        config: Config) -> tuple[dict[str, str], str, pd.DataFrame]:
+    """The charts (written), the markdown report and the discrepancies table."""
     analysis = Analysis(claims, config)
     claims = analysis.claims
     claims.attrs.update(attrs)
@@ -398,12 +420,6 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
             written[f"chart {q.quantity}"] = str(folder / relative)
     markdown = render(claims, discrepancies=disc, quantities=summary, charts=charts,
                       charts_note=note, analysis=analysis)
-    io.write_table(conformed(claims), folder / "claims.csv")
-    io.write_table(disc, folder / "discrepancies.csv")
-    io.write_file(folder / "discrepancies.md", markdown.encode("utf-8"))
-    written.update({"claims": str(folder / "claims.csv"),
-                    "discrepancies": str(folder / "discrepancies.csv"),
-                    "report": str(folder / "discrepancies.md")})
     if note:
         written["charts_note"] = note
-    return written
+    return written, markdown, disc
