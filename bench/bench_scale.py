@@ -85,6 +85,10 @@ class TreeMemory:
         # CPU seconds per process at its last sample: the workers are the forkserver's
         # children, which no rusage of ours counts.
         self.cpu: dict[int, float] = {}
+        #: The figcheck process itself (time's child): its CPU is the run's serial part
+        #: (listing, taking results back, the analysis and the report) but for what it
+        #: does while the workers run.
+        self.main_pid: int | None = None
         self._stop = threading.Event()
         try:
             import psutil
@@ -105,6 +109,8 @@ class TreeMemory:
             total, count = 0, 0
             try:
                 processes = [root, *root.children(recursive=True)]
+                if self.main_pid is None:
+                    self.main_pid = next((p.pid for p in root.children()), None)
             except psutil.Error:
                 break
             for process in processes:
@@ -156,6 +162,7 @@ def run_timed(argv: list[str], cwd: Path) -> dict:
     return {"wall": seconds, "wall_here": wall, "max_rss": max_rss, "tree_peak": tree_peak,
             "tree_processes": tree.peak_processes,
             "cpu": sum(tree.cpu.values()) if tree.psutil is not None else None,
+            "main_cpu": tree.cpu.get(tree.main_pid) if tree.psutil is not None else None,
             "summary": summary[-1].removeprefix("figcheck: ") if summary else ""}
 
 
@@ -181,6 +188,7 @@ def scale(args: argparse.Namespace, work: Path, folder: Path, characters: int) -
         ["report", run["summary"]],
         ["wall time (/usr/bin/time)", f"{run['wall']:.1f} s"],
         ["CPU time, all processes (psutil, at their last sample)", cpu(run["cpu"])],
+        ["CPU time of the figcheck process (no worker)", cpu(run["main_cpu"])],
         ["max RSS of the largest single process (/usr/bin/time -v)", gib(run["max_rss"])],
         [f"peak RSS summed over the process tree (psutil, every 0.1 s; "
          f"{run['tree_processes']} processes)", gib(run["tree_peak"])],
