@@ -72,6 +72,10 @@ class Engine:
         self.unit_alias = {str(k).lower(): str(v) for k, v in values.get("qty_unit", {}).items()}
         self.entity_alias = {str(k).lower(): str(v) for k, v in values.get("qty_entity", {}).items()}
         self.clause_break = book.compile("{qty_clause_break}")
+        #: What :meth:`scopes` found, by (sentence, text, position, unit), kept from one
+        #: table to the next (a worker derives the keys of many small tables): wire copy
+        #: repeats its sentences across articles. Emptied when it holds FOUND_CACHE_SIZE.
+        self.found: dict[tuple, list[_Found]] = {}
         self.scope_rules: list[_ScopeRule] = []
         self.carry_rule: str | None = None
         self.article_rule: tuple[str, str] | None = None
@@ -200,6 +204,8 @@ def engine(rule_dirs: Iterable[str] = ()) -> Engine:
 
 
 _ENGINES: dict[str, Engine] = {}
+#: Entries of an engine's cache of scopes found (:attr:`Engine.found`) before it is emptied.
+FOUND_CACHE_SIZE = 20_000
 
 
 # -- the claims table ---------------------------------------------------------------------
@@ -223,7 +229,7 @@ def conformed(frame: pd.DataFrame, columns: tuple[schema.Column, ...] = schema.C
     in order with their dtypes (as the frames figcheck makes do)."""
     names = schema.names(columns)
     if list(frame.columns[:len(names)]) == names and all(
-            str(frame.dtypes.iloc[k]) == column.dtype for k, column in enumerate(columns)) \
+            str(dtype) == column.dtype for dtype, column in zip(frame.dtypes.iloc[:len(names)].tolist(), columns)) \
             and isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
         return frame.copy(deep=False)
     return schema.conform(frame, columns)
@@ -303,7 +309,7 @@ def _derive(claims: pd.DataFrame, config: Config, rule_dirs: tuple[str, ...]):
             owned_units.add((docs[i], sentences[i], units[i]))
     main_entity = {doc: min(c, key=lambda e: (-c[e], first_at[(doc, e)], e)) for doc, c in counts.items()}
 
-    cache: dict[tuple, list[_Found]] = {}
+    cache = eng.found
     done: dict[tuple, tuple[str, str, set[str]]] = {}
     keys: list[str] = []
     reasons: list[str] = []
@@ -341,6 +347,8 @@ def _derive(claims: pd.DataFrame, config: Config, rule_dirs: tuple[str, ...]):
         cache_key = (sentences[i], texts[i], at[i], unit)
         found = cache.get(cache_key)
         if found is None:
+            if len(cache) >= FOUND_CACHE_SIZE:
+                cache.clear()
             found = cache[cache_key] = eng.scopes(sentences[i], at[i], texts[i], unit)
         for f in found:
             why.append(f'{f.scope} ({f.rule_id}: "{f.words}")')

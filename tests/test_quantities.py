@@ -247,3 +247,22 @@ def test_bad_settings_are_refused_with_the_key_named(tmp_path, text, message):
 
 def test_no_settings_file_means_the_defaults(tmp_path):
     assert settings.load(tmp_path) == settings.Config()
+
+
+def test_scopes_found_in_one_table_serve_the_next_within_a_bounded_cache(monkeypatch):
+    """The engine keeps what its scope rules found across tables (a worker derives the
+    keys of many small ones) and empties that cache when it is full: the keys are those
+    of a fresh engine, whatever is in the cache."""
+    seeds = sorted((REPOSITORY / "sources").glob("*.txt"))
+    claims = figcheck.extract([str(p) for p in seeds], quantities=False)
+    expected = quantities.assign(claims)
+    engine = quantities.engine()
+    monkeypatch.setattr(quantities, "FOUND_CACHE_SIZE", 3)
+    engine.found.clear()
+    small = [quantities.assign(article.reset_index(drop=True))  # a table per article
+             for _, article in claims.groupby("doc", sort=True)]
+    assert len(engine.found) <= 3
+    again = quantities.assign(claims)  # the cache now holds other tables' scopes
+    assert pd.concat(small, ignore_index=True)["quantity"].tolist() == expected["quantity"].tolist()
+    assert again["quantity_reason"].tolist() == expected["quantity_reason"].tolist()
+    assert len(engine.found) <= 3 and expected["quantity"].str.contains(",").any()
