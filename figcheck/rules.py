@@ -20,6 +20,7 @@ extra rule files (``rule_dirs``); their lists extend the built-in ones.
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -246,7 +247,12 @@ def load(extra_dirs: tuple[str, ...] | list[str] = ()) -> RuleBook:
     The result is cached per folder and per state of the user's files, so an edited rule
     file is read again while unchanged ones cost nothing.
     """
-    extra_dirs = tuple(str(d) for d in extra_dirs)
+    # A folder named twice (by --rules and by figcheck.toml, say) is read once: its rule
+    # ids would otherwise clash with themselves.
+    unique: dict[str, str] = {}
+    for folder in extra_dirs:
+        unique.setdefault(os.path.realpath(folder), str(folder))
+    extra_dirs = tuple(unique.values())
     return _load(extra_dirs, _signature(extra_dirs))
 
 
@@ -323,6 +329,13 @@ _WORD = regex.compile(r"[^\W\d_]+")
 _PUNCTUATION = ".,;:!?\"'()[]{}\u201c\u201d\u2018\u2019\u2014\u2013-\u2026"
 
 
+#: What lower-casing leaves of the letters that ``regex`` matches, case-blind, to an ASCII
+#: letter: "ſ" (long s) for "s", and the combining dot that follows the "i" of "İ"
+#: (the Kelvin sign lowers to "k" itself); ``tests/test_rules.py`` derives them from ``regex``.
+_FOLDED_TO_ASCII = {"\u017f": "s", "\u0307": ""}
+_FOLD_TABLE = str.maketrans(_FOLDED_TO_ASCII)
+
+
 def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
     """The lower-cased words of ``text[start:end]``, to test triggers against.
 
@@ -330,8 +343,13 @@ def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str
     ['agency', 'korea', 's', 'said', 'south', 'spy']
     """
     end = len(text) if end is None else end
+    lowered = text[start:end].lower()
+    if not lowered.isascii() and any(ch in lowered for ch in _FOLDED_TO_ASCII):
+        # A case-blind pattern takes "UNTİL" for "until": the words are also given with
+        # such letters as the ASCII ones they match, so that no trigger is missed.
+        lowered += " " + lowered.translate(_FOLD_TABLE)
     words = set()
-    for token in text[start:end].lower().split():
+    for token in lowered.split():
         if token.isalpha():
             words.add(token)
             continue
@@ -391,6 +409,9 @@ class Triggers:
 
     def __init__(self, phrases):
         word_sets = {frozenset(w.lower() for w in _WORD.findall(p)) for p in phrases}
+        # A phrase without letters ("<", "2") has no word to wait for: every text passes.
+        self.always = frozenset() in word_sets
+        word_sets.discard(frozenset())
         self.single_words = frozenset(next(iter(ws)) for ws in word_sets if len(ws) == 1)
         self.word_sets = sorted((ws for ws in word_sets if len(ws) > 1), key=sorted)
         # Each phrase of several words filed under its longest word (the rarest, as a
@@ -401,7 +422,7 @@ class Triggers:
         self._anchors = frozenset(self._by_anchor)
 
     def any_in(self, words: frozenset[str]) -> bool:
-        if not self.single_words.isdisjoint(words):
+        if self.always or not self.single_words.isdisjoint(words):
             return True
         if self._anchors.isdisjoint(words):
             return False

@@ -161,3 +161,19 @@ def test_claims_refuses_a_bad_settings_file(tmp_path, capsys):
         cli.main(["claims", str(SEEDS), "--config", str(bad)])
     assert stop.value.code == 2
     assert "tolerances.about" in capsys.readouterr().err
+
+
+def test_a_rule_folder_named_by_the_settings_and_by_rules_is_read_once(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "newsroom"
+    (folder / "my_rules").mkdir(parents=True)
+    (folder / "my_rules" / "speakers.toml").write_text(
+        '[[rule]]\nid = "SPK-USER-RELIEF-CHIEF"\ncanonical = "Relief Chief"\nkind = "person"\n'
+        'aliases = ["The relief chief"]\n', encoding="utf-8")
+    (folder / "figcheck.toml").write_text('rules = ["my_rules"]\n', encoding="utf-8")
+    (folder / "a.txt").write_text(
+        " date 2024-10-22 The relief chief said 1,200 volunteers joined the effort.\n",
+        encoding="utf-8")
+    monkeypatch.chdir(folder)
+    for arguments in ([str(folder)], [str(folder), "--rules", str(folder / "my_rules")]):
+        rows = _claims_csv(arguments, capsys)
+        assert [row["attributed_to"] for row in rows] == ["Relief Chief"], arguments

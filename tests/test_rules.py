@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import regex
 
 import figcheck
 from figcheck import claims, rules, sources
@@ -218,3 +219,20 @@ def test_pattern_never_matches_without_its_triggers(rule):
             assert gate.any_in(rules.words_of(text)), text
 
     check()
+
+
+def test_words_of_gives_the_ascii_word_a_case_blind_pattern_would_match():
+    """Triggers gate case-blind patterns: a letter that such a pattern matches to an ASCII
+    letter ("UNT\u0130L" is "until" to ``(?i)until``) must give that word too."""
+    any_letter = regex.compile(r"(?i)[a-z]")
+    folding = [chr(cp) for cp in range(0x80, 0x110000) if any_letter.fullmatch(chr(cp))]
+    assert folding, "regex matches some non-ASCII letters to ASCII ones"
+    for char in folding:
+        letter = next(x for x in "abcdefghijklmnopqrstuvwxyz" if regex.fullmatch(f"(?i){x}", char))
+        assert f"un{letter}il" in rules.words_of(f"Troops stay UN{char}IL October 5."), hex(ord(char))
+
+
+def test_a_trigger_phrase_without_letters_lets_every_text_through():
+    gate = rules.Triggers(["by", "<"])
+    assert gate.any_in(frozenset()) and gate.any_in(frozenset({"until"}))
+    assert not rules.Triggers(["by"]).any_in(frozenset({"until"}))
