@@ -473,26 +473,34 @@ class _PastTimeLimit(BaseException):
 
 @contextlib.contextmanager
 def _cpu_time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block with :class:`_PastTimeLimit` after ``seconds`` of the process's
-    CPU time (the clock the patterns' own limits use), so that a machine busy with other
-    work does not make an ordinary article too slow to read.
+    """Interrupt the block with :class:`_PastTimeLimit` once this thread has spent
+    ``seconds`` of CPU time in it (the clock the patterns' own limits use), so that a
+    machine busy with other work does not make an ordinary article too slow to read.
 
-    Only where a timer signal can be used without disturbing anyone: in the main thread,
-    with no SIGPROF handler and no profiling timer of the program's own; elsewhere the
-    block runs without a limit.
+    The profiling timer counts the CPU time of every thread of the process: when it goes
+    off before this thread has spent its share (other threads were busy), it is set again
+    for what is left. Only where a timer signal can be used without disturbing anyone: in
+    the main thread, with no SIGPROF handler (of Python's or of C code's) and no profiling
+    timer of the program's own; elsewhere the block runs without a limit.
     """
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None)
+              and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
               and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
     if not usable:
         yield
         return
 
     active = True
+    started = time.thread_time()
 
     def stop(signum, frame):
-        if active:  # not once the block is done, in the instant before the timer is off
-            raise _PastTimeLimit()
+        if not active:  # once the block is done, in the instant before the timer is off
+            return
+        left = seconds - (time.thread_time() - started)
+        if left > 0:
+            signal.setitimer(signal.ITIMER_PROF, left)
+            return
+        raise _PastTimeLimit()
 
     signal.signal(signal.SIGPROF, stop)
     try:
