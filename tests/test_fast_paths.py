@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figcheck import claims, dates, rules
+from figcheck import claims, dates, numbers, rules
 
 ENGINE = claims.engine()
 GRAMMAR = ENGINE.grammar
@@ -49,21 +49,25 @@ def test_a_number_word_inside_a_longer_one_is_no_candidate():
     assert [text[at:at + 5] for at in starts] == ["Sixte", "sixty", "six; ", "eight"]
 
 
-PHRASES = ["more than", "at least", "up to", "as many as", "said", "nearly", "more"]
+#: Phrases filed under the same longest word ("more": "no more than", "more or less").
+PHRASES = ["more than", "no more than", "more or less", "at least", "up to", "as many as",
+           "said", "nearly", "more"]
 
 
 @settings(max_examples=400, deadline=None, database=None, derandomize=True)
 @given(words=st.frozensets(st.sampled_from(
-    ["more", "than", "at", "least", "up", "to", "as", "many", "said", "nearly", "less"])))
-def test_triggers_agree_with_trying_every_phrase(words):
-    gate = rules.Triggers(PHRASES)
-    every_phrase = any(frozenset(phrase.split()) <= words for phrase in PHRASES)
+    ["more", "than", "no", "or", "at", "least", "up", "to", "as", "many", "said", "nearly",
+     "less"])), data=st.data())
+def test_triggers_agree_with_trying_every_phrase(words, data):
+    phrases = data.draw(st.lists(st.sampled_from(PHRASES), min_size=1, unique=True))
+    gate = rules.Triggers(phrases)
+    every_phrase = any(frozenset(phrase.split()) <= words for phrase in phrases)
     assert gate.any_in(words) == every_phrase
 
 
 def _currency_every_mark(text: str, pos: int):
     window = text[max(0, pos - 4):pos]
-    spaced = window[-1:].isspace()
+    spaced = window[-1:] in numbers._SPACES
     for mark, may_be_spaced in GRAMMAR._currency_marks:
         if may_be_spaced and spaced and window.endswith(mark, 0, len(window) - 1):
             return mark, pos - len(mark) - 1
@@ -76,6 +80,15 @@ def _currency_every_mark(text: str, pos: int):
 @given(text=texts, data=st.data())
 def test_currency_mark_found_as_trying_every_mark_finds_it(text, data):
     pos = data.draw(st.integers(0, len(text)))
+    assert GRAMMAR._currency_before(text, pos) == _currency_every_mark(text, pos)
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(before=texts, mark=st.sampled_from(sorted(GRAMMAR.currencies)),
+       gap=st.sampled_from(["", " ", "\u00a0", "  ", "\x1c", "x"]))
+def test_currency_mark_right_before_a_figure_found_as_trying_every_mark_finds_it(before, mark, gap):
+    text = before + mark + gap + "7"
+    pos = len(text) - 1
     assert GRAMMAR._currency_before(text, pos) == _currency_every_mark(text, pos)
 
 
@@ -94,7 +107,8 @@ def test_last_word_is_what_the_reverse_pattern_finds(text, data):
 
 
 SPEAKER_WORDS = sorted({word for alias in ENGINE.speaker_of for word in alias.split()})[:40] \
-    + ["Post", "said", "the", "of", "U.S.", "told", "He", "It", "report", "x"]
+    + ["Post", "the", "of", "U.S.", "He", "It", "They", "report", "x"] \
+    + sorted(ENGINE.book.lists["speech_verb"]) + sorted(ENGINE.book.lists["verb_prefix"])
 JOINERS = [" ", "  ", "\u2019s ", "'", "-", ", ", ". ", "\n", ""]
 phrases = st.lists(st.tuples(st.sampled_from(SPEAKER_WORDS), st.sampled_from(JOINERS)),
                    max_size=6).map(lambda parts: "".join(w + j for w, j in parts))
@@ -121,3 +135,10 @@ def test_a_deadline_is_read_the_same_with_the_clause_words_as_without(words, dat
     mention = dates.DateMention(start, start + len(date), "DATE-CALENDAR", 10, 5)
     assert finder._with_deadline(text, mention, 0, rules.words_of(text)) == \
         finder._with_deadline(text, mention, 0, None)
+
+
+def test_a_deadline_word_before_the_stretch_still_counts_when_the_clause_starts_earlier():
+    text = "Troops stay until October 5."
+    start = text.index("October")
+    found = ENGINE.dates.find(text, start, len(text), sentence_start=0)
+    assert [(text[m.start:m.end], m.deadline) for m in found] == [("October 5", True)]
