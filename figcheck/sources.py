@@ -204,11 +204,21 @@ def list_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterat
         paths = [paths]
     skipped: list[Skipped] = []
     seen_files: set[str] = set()
+    real_folders: dict[str, str] = {}
     for path, doc in _find_files([os.fspath(p) for p in paths], skipped):
         # What the walk skipped on its way to this file comes before it, as in a batch.
         yield from skipped
         skipped.clear()
-        real = os.path.realpath(path)
+        if os.path.islink(path):
+            real = os.path.realpath(path)
+        else:
+            # A file that is no link is where its folder really is: the folder is resolved
+            # once, not every file's path component by component.
+            folder, name = os.path.split(path)
+            real_folder = real_folders.get(folder)
+            if real_folder is None:
+                real_folder = real_folders[folder] = os.path.realpath(folder)
+            real = os.path.join(real_folder, name)
         if real in seen_files:
             continue
         seen_files.add(real)

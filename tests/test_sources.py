@@ -413,6 +413,19 @@ def test_a_file_given_twice_is_read_once_and_docs_stay_unique(tmp_path):
                                                           ("a.txt#2", "76 votes.\n")]
 
 
+def test_a_file_reached_through_links_or_dot_dot_is_read_once(tmp_path):
+    write(tmp_path, "a/x.txt", "75 votes.\n")
+    write(tmp_path, "a/b/y.txt", "76 votes.\n")
+    (tmp_path / "c").mkdir()
+    os.symlink(tmp_path / "a" / "x.txt", tmp_path / "c" / "link.txt")  # a link to a file
+    os.symlink(tmp_path / "a" / "b", tmp_path / "c" / "b")  # to a folder (not walked into)
+    os.symlink("../a", tmp_path / "c" / "up")  # a relative one
+    given = [tmp_path / "a", tmp_path / "c", tmp_path / "c" / "up" / "x.txt",
+             tmp_path / "c" / "b" / "y.txt", tmp_path / "a" / "b" / ".." / "x.txt"]
+    batch = read_batch([str(path) for path in given])
+    assert sorted(a.text for a in batch.articles) == ["75 votes.\n", "76 votes.\n"]
+
+
 # --- properties and doctests ---------------------------------------------------------------
 
 @given(st.text(max_size=300))
