@@ -160,9 +160,9 @@ class DateFinder:
         """The mention, marked as a deadline or plan when such words stand before it in
         its clause (``words``: the clause's words, when known, skip the patterns whose
         words are missing)."""
-        # Plans and deadlines are read in the mention's own sentence only.
-        sentence_floor = max(text.rfind(ch, 0, mention.start) for ch in ".!?\n") + 1
-        floor = max(floor, sentence_floor)
+        # Plans and deadlines are read in the mention's own sentence only. A sentence end
+        # before ``floor`` would not move it, so the search stops there.
+        floor = max(floor, max(text.rfind(ch, floor, mention.start) for ch in ".!?\n") + 1)
         deadline = (words is None or self.deadline_triggers.any_in(words)) and bool(
             self._deadline.match(text, max(floor, mention.start - 30), mention.start))
         if not deadline and (words is None or self.plan_triggers.any_in(words)) \

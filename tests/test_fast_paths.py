@@ -142,3 +142,17 @@ def test_a_deadline_word_before_the_stretch_still_counts_when_the_clause_starts_
     start = text.index("October")
     found = ENGINE.dates.find(text, start, len(text), sentence_start=0)
     assert [(text[m.start:m.end], m.deadline) for m in found] == [("October 5", True)]
+
+
+@settings(max_examples=500, deadline=None, database=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(CLAUSE_WORDS + ["!", "?", "\n", "Aid."]), max_size=10),
+       data=st.data())
+def test_a_deadline_is_read_in_the_mention_s_sentence_whatever_the_floor(words, data):
+    text = " ".join(words + ["October 5"]) + "."
+    start = text.rindex("October 5")
+    floor = data.draw(st.integers(0, len(text)))
+    mention = dates.DateMention(start, start + 9, "DATE-CALENDAR", 10, 5)
+    # The sentence's floor as the whole text gives it: every end mark searched from 0.
+    sentence_floor = max(floor, max(text.rfind(ch, 0, start) for ch in ".!?\n") + 1)
+    expected = ENGINE.dates._with_deadline(text, mention, sentence_floor, None)
+    assert ENGINE.dates._with_deadline(text, mention, floor, None) == expected
