@@ -382,7 +382,7 @@ class Cache:
         unknown: list[str] = []  # the real paths of the text files the index does not know
         others = 0  # JSONL and HTML files
         for path, doc in found:
-            real, info = _real_path(path, real_dirs)
+            real, info = sources.real_path(path, real_dirs)
             if real in seen:
                 continue
             seen.add(real)
@@ -809,30 +809,6 @@ def _trusted(mtime_ns: int, hashed_ns: int) -> bool:
     """
     margin = RACY_MARGIN_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_MARGIN_NS
     return mtime_ns + margin < hashed_ns
-
-
-def _real_path(path: str, real_dirs: dict[str, str]) -> tuple[str, os.stat_result | None]:
-    """``os.path.realpath(path)`` and the file's stat, resolving each folder once."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return os.path.realpath(path), None
-    if stat.S_ISLNK(info.st_mode):
-        try:
-            target = os.stat(path)
-        except OSError:
-            target = None
-        return os.path.realpath(path), target
-    # The folder part with its separator, cut off the path as it is (os.path.split, which
-    # cleans it, costs more than the rest for a batch of small files).
-    cut = max(path.rfind(os.sep), path.rfind(os.altsep)) if os.altsep else path.rfind(os.sep)
-    folder, name = path[:cut + 1], path[cut + 1:]
-    if name in ("", ".", ".."):
-        return os.path.realpath(path), info
-    real_folder = real_dirs.get(folder)
-    if real_folder is None:
-        real_folder = real_dirs[folder] = os.path.join(os.path.realpath(folder or os.curdir), "")
-    return real_folder + name, info
 
 
 _META_FIELDS = ("body_start", "source", "url", "title", "published", "published_inferred")

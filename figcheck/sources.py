@@ -209,21 +209,36 @@ def list_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterat
         # What the walk skipped on its way to this file comes before it, as in a batch.
         yield from skipped
         skipped.clear()
-        if os.path.islink(path):
-            real = os.path.realpath(path)
-        else:
-            # A file that is no link is where its folder really is: the folder is resolved
-            # once, not every file's path component by component.
-            folder, name = os.path.split(path)
-            real_folder = real_folders.get(folder)
-            if real_folder is None:
-                real_folder = real_folders[folder] = os.path.realpath(folder)
-            real = os.path.join(real_folder, name)
+        real, _info = real_path(path, real_folders)
         if real in seen_files:
             continue
         seen_files.add(real)
         yield ArticleFile(path, doc)
     yield from skipped
+
+
+def real_path(path: str, real_dirs: dict[str, str]) -> tuple[str, os.stat_result | None]:
+    """``os.path.realpath(path)`` and the file's stat, resolving each folder once."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return os.path.realpath(path), None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = os.stat(path)
+        except OSError:
+            target = None
+        return os.path.realpath(path), target
+    # The folder part with its separator, cut off the path as it is (os.path.split, which
+    # cleans it, costs more than the rest for a batch of small files).
+    cut = max(path.rfind(os.sep), path.rfind(os.altsep)) if os.altsep else path.rfind(os.sep)
+    folder, name = path[:cut + 1], path[cut + 1:]
+    if name in ("", ".", ".."):
+        return os.path.realpath(path), info
+    real_folder = real_dirs.get(folder)
+    if real_folder is None:
+        real_folder = real_dirs[folder] = os.path.join(os.path.realpath(folder or os.curdir), "")
+    return real_folder + name, info
 
 
 def read_file(file: ArticleFile, max_bytes: int = DEFAULT_MAX_BYTES, *,
