@@ -932,8 +932,8 @@ class Engine:
         s, e = span
         words = rules.words_of(text, s, e)
         # Only a sentence whose speaker is a pronoun or "the report" needs the one before.
-        needs_context = self.anaphora_triggers.any_in(words) and bool(
-            self.speech_triggers.any_in(words) and self._anaphoric_speaker.search(text, s, e))
+        needs_context = self.anaphora_triggers.any_in(words) and self.speech_triggers.any_in(words) \
+            and bool(self._anaphoric_speaker.search(text, s, e))
         for _ in range(_CONTEXT_SENTENCES if needs_context else 0):
             before = self._sentence_before(text, begin, s)
             if before is None or before[0] in state.seen_sentences:

@@ -413,11 +413,10 @@ class Triggers:
         self.always = frozenset() in word_sets
         word_sets.discard(frozenset())
         self.single_words = frozenset(next(iter(ws)) for ws in word_sets if len(ws) == 1)
-        self.word_sets = sorted((ws for ws in word_sets if len(ws) > 1), key=sorted)
         # Each phrase of several words filed under its longest word (the rarest, as a
         # rule): a sentence with none of those words is passed by one set operation.
         self._by_anchor: dict[str, list[frozenset[str]]] = {}
-        for ws in self.word_sets:
+        for ws in sorted((ws for ws in word_sets if len(ws) > 1), key=sorted):
             self._by_anchor.setdefault(max(sorted(ws), key=len), []).append(ws)
         self._anchors = frozenset(self._by_anchor)
 
