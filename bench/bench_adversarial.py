@@ -32,11 +32,7 @@ from typing import Callable
 
 from tabulate import tabulate
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-try:
-    import figcheck  # noqa: F401
-except ImportError:  # run from a checkout that is not installed
-    sys.path.insert(0, str(REPOSITORY))
+import checkout  # noqa: E402,F401  (first: figcheck from this checkout)
 
 import figcheck  # noqa: E402
 from figcheck import rules  # noqa: E402

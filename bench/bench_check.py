@@ -57,13 +57,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+from checkout import REPOSITORY  # noqa: E402  (first: figcheck from this checkout)
 SEEDS = REPOSITORY / "sources"
-sys.path.insert(0, str(REPOSITORY / "bench"))
-try:
-    import figcheck  # noqa: F401
-except ImportError:  # run from a checkout that is not installed
-    sys.path.insert(0, str(REPOSITORY))
 
 from bench_extract import cpu_model  # noqa: E402
 from figcheck import dates, sources  # noqa: E402

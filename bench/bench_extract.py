@@ -28,12 +28,7 @@ from pathlib import Path
 import regex
 from tabulate import tabulate
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPOSITORY / "bench"))
-try:
-    import figcheck  # noqa: F401
-except ImportError:  # run from a checkout that is not installed
-    sys.path.insert(0, str(REPOSITORY))
+from checkout import REPOSITORY  # noqa: E402  (first: figcheck from this checkout)
 
 from figcheck import claims, sources  # noqa: E402
 from figcheck.article import Article  # noqa: E402

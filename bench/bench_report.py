@@ -26,12 +26,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPOSITORY / "bench"))
-try:
-    import figcheck  # noqa: F401
-except ImportError:  # run from a checkout that is not installed
-    sys.path.insert(0, str(REPOSITORY))
+from checkout import REPOSITORY  # noqa: E402  (first: figcheck from this checkout)
 
 from bench_extract import copied_articles, cpu_model, pin_to_one_core  # noqa: E402
 from figcheck import claims, io  # noqa: E402

@@ -44,12 +44,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPOSITORY / "bench"))
-try:
-    import figcheck  # noqa: F401
-except ImportError:  # run from a checkout that is not installed
-    sys.path.insert(0, str(REPOSITORY))
+from checkout import REPOSITORY  # noqa: E402  (first: figcheck from this checkout)
 
 from bench_check import seed_texts, tag  # noqa: E402
 from bench_extract import cpu_model  # noqa: E402
