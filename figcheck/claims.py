@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 import regex
 
-from figcheck import dates, numbers, rules, schema
+from figcheck import dates, limits, numbers, rules, schema
 from figcheck.article import Article
 
 _QUOTE_OPEN = "\u201c"
@@ -34,8 +34,9 @@ _CONTEXT_SENTENCES = 1
 _MAX_HEADING = 48
 #: The longest stretch read on either side of a figure for its sentence.
 _MAX_SENTENCE = 2_000
-#: An article may take this much CPU time; past it, it is reported and skipped (its time is
-#: checked every ``_DEADLINE_EVERY`` places where a figure may start).
+#: An article may take this much CPU time; past it, it is reported and skipped. The CPU
+#: timer of :mod:`figcheck.limits` stops it where that can be used; the time is also checked
+#: every ``_DEADLINE_EVERY`` places where a figure may start, for elsewhere.
 ARTICLE_TIME_LIMIT_SECONDS = 2.0
 _DEADLINE_EVERY = 64
 #: How far back the word before a number is looked for ("September" and its space).
@@ -318,9 +319,13 @@ class Engine:
         """The claims of one article as row dicts (``debug`` collects rejections)."""
         self._debug = debug
         try:
-            return self._extract(article, debug)
+            with limits.cpu_time_limit(ARTICLE_TIME_LIMIT_SECONDS):
+                return self._extract(article, debug)
         except TimeoutError as exc:
             raise ArticleTimeout(f"{article.doc}: a rule took too long on this text ({exc})") from exc
+        except limits.PastTimeLimit:
+            raise ArticleTimeout(f"{article.doc}: a rule took too long on this text (more than "
+                                 f"{ARTICLE_TIME_LIMIT_SECONDS:g} s of CPU time)") from None
 
     def _extract(self, article: Article, debug: list | None) -> list[dict[str, Any]]:
         text = article.text
@@ -1385,13 +1390,14 @@ def extract_articles(articles: Iterable[Article], *, rule_dirs: Iterable[str] = 
     """
     eng = engine(rule_dirs)
     rows: list[dict[str, Any]] = []
-    for article in articles:
-        try:
-            rows.extend(eng.extract(article))
-        except ArticleTimeout as exc:
-            if on_error is None:
-                raise
-            on_error(article, exc)
+    with limits.hold():
+        for article in articles:
+            try:
+                rows.extend(eng.extract(article))
+            except ArticleTimeout as exc:
+                if on_error is None:
+                    raise
+                on_error(article, exc)
     return schema.from_records(rows, schema.CLAIMS)
 
 

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
-from figcheck import claims, dates, schema, sources
+from figcheck import claims, dates, limits, schema, sources
 from figcheck.article import Article, Skipped
 from figcheck.config import Config
 
@@ -217,26 +217,27 @@ def _read_chunk(task: _Read) -> _ReadDone:
     rows: list[dict] = []
     files = 0
     counts: list[tuple[str, int]] = []  # (doc, rows) of each article extracted
-    for item in task.items:
-        if isinstance(item, Skipped):
-            items.append(item)
-            continue
-        files += 1
-        for number, found in sources.read_file(item, task.max_bytes):
-            if isinstance(found, Skipped):
-                items.append(found)
+    with limits.hold():  # the CPU timer's handler, once for the chunk
+        for item in task.items:
+            if isinstance(item, Skipped):
+                items.append(item)
                 continue
-            if task.keep_text is not None:
-                _write_text(found, task.keep_text)
-            if found.published is None:
-                items.append(_Seen(item, number, found.doc, None, 0, None, deferred=True,
-                                   article=found if task.text_wanted else None))
-                continue
-            article_rows, failure = _extract_one(engine, found)
-            rows.extend(article_rows)
-            counts.append((found.doc, len(article_rows)))
-            items.append(_Seen(item, number, found.doc, found.published, len(article_rows),
-                               failure, deferred=False))
+            files += 1
+            for number, found in sources.read_file(item, task.max_bytes):
+                if isinstance(found, Skipped):
+                    items.append(found)
+                    continue
+                if task.keep_text is not None:
+                    _write_text(found, task.keep_text)
+                if found.published is None:
+                    items.append(_Seen(item, number, found.doc, None, 0, None, deferred=True,
+                                       article=found if task.text_wanted else None))
+                    continue
+                article_rows, failure = _extract_one(engine, found)
+                rows.extend(article_rows)
+                counts.append((found.doc, len(article_rows)))
+                items.append(_Seen(item, number, found.doc, found.published, len(article_rows),
+                                   failure, deferred=False))
     return _ReadDone(files, items, _claims_frame(rows, counts, task))
 
 
@@ -258,17 +259,18 @@ def _redo_chunk(task: _Redo) -> _RedoDone:
     done: list[tuple[int, int, str | None]] = []
     rows: list[dict] = []
     counts: list[tuple[str, int]] = []
-    for again, article, failure in articles:
-        count = 0
-        if article is not None:
-            if again.write_text and task.keep_text is not None:
-                _write_text(article, task.keep_text)
-            if again.extract:
-                article_rows, failure = _extract_one(engine, article)
-                rows.extend(article_rows)
-                count = len(article_rows)
-                counts.append((article.doc, count))
-        done.append((again.position, count, failure))
+    with limits.hold():
+        for again, article, failure in articles:
+            count = 0
+            if article is not None:
+                if again.write_text and task.keep_text is not None:
+                    _write_text(article, task.keep_text)
+                if again.extract:
+                    article_rows, failure = _extract_one(engine, article)
+                    rows.extend(article_rows)
+                    count = len(article_rows)
+                    counts.append((article.doc, count))
+            done.append((again.position, count, failure))
     return _RedoDone(done, _claims_frame(rows, counts, task))
 
 

@@ -21,14 +21,11 @@ One bad file or line never stops a batch: it becomes a :class:`Skipped` with a r
 from __future__ import annotations
 
 import codecs
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import signal
 import stat
-import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +34,7 @@ from typing import Callable, Container, Iterable, Iterator
 
 import regex
 
-from figcheck import dates, rules
+from figcheck import dates, limits, rules
 from figcheck.article import Article, Batch, Skipped
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -462,12 +459,12 @@ def html_to_text(html: str) -> str:
     """
     trafilatura = _trafilatura()
     try:
-        with _cpu_time_limit(HTML_TIME_LIMIT_SECONDS):
+        with limits.cpu_time_limit(HTML_TIME_LIMIT_SECONDS):
             document = trafilatura.bare_extraction(
                 html, with_metadata=True, include_comments=False, include_tables=True,
                 include_images=False, include_links=False, deduplicate=False,
                 date_extraction_params=dict(_HTML_DATE_PARAMS))
-    except _PastTimeLimit:
+    except limits.PastTimeLimit:
         raise UnreadableError(f"too slow to read: taking the text from the page took more than "
                               f"{HTML_TIME_LIMIT_SECONDS:g} s ({len(html):,} characters)") from None
     except Exception as exc:  # a parser's failure on one page must not stop the batch
@@ -489,52 +486,6 @@ def html_to_text(html: str) -> str:
             header.append(f"{key}: {value}")
     text = "\n\n".join(paragraphs) + "\n"
     return "\n".join(header) + "\n\n" + text if header else text
-
-
-class _PastTimeLimit(BaseException):
-    """Raised by :func:`_cpu_time_limit`'s timer; a BaseException, so that the library it
-    interrupts cannot catch it with ``except Exception`` and go on."""
-
-
-@contextlib.contextmanager
-def _cpu_time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block with :class:`_PastTimeLimit` once this thread has spent
-    ``seconds`` of CPU time in it (the clock the patterns' own limits use), so that a
-    machine busy with other work does not make an ordinary article too slow to read.
-
-    The profiling timer counts the CPU time of every thread of the process: when it goes
-    off before this thread has spent its share (other threads were busy), it is set again
-    for what is left. Only where a timer signal can be used without disturbing anyone: in
-    the main thread, with no SIGPROF handler (of Python's or of C code's) and no profiling
-    timer of the program's own; elsewhere the block runs without a limit.
-    """
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
-              and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
-    if not usable:
-        yield
-        return
-
-    active = True
-    started = time.thread_time()
-
-    def stop(signum, frame):
-        if not active:  # once the block is done, in the instant before the timer is off
-            return
-        left = seconds - (time.thread_time() - started)
-        if left > 0:
-            signal.setitimer(signal.ITIMER_PROF, left)
-            return
-        raise _PastTimeLimit()
-
-    signal.signal(signal.SIGPROF, stop)
-    try:
-        signal.setitimer(signal.ITIMER_PROF, seconds)
-        yield
-    finally:
-        active = False
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, signal.SIG_DFL)
 
 
 def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[str, str]:
@@ -859,16 +810,16 @@ def _complete(article: Article, stated_source: str | None) -> None:
     """Fill the outlet and the publication date from the text when nothing stated them.
 
     Both together get ``REGEX_TIMEOUT_SECONDS`` of CPU time where a timer can stop them
-    (:func:`_cpu_time_limit`); elsewhere each pattern has that limit.
+    (:func:`figcheck.limits.cpu_time_limit`); elsewhere each pattern has that limit.
     """
     body = article.body
     try:
-        with _cpu_time_limit(READ_TIME_LIMIT_SECONDS):
+        with limits.cpu_time_limit(READ_TIME_LIMIT_SECONDS):
             article.source = canonical_outlet(stated_source) if stated_source else find_outlet(body)
             if article.published is None:
                 article.published = dates.infer_published(body)
                 article.published_inferred = article.published is not None
-    except (TimeoutError, _PastTimeLimit):
+    except (TimeoutError, limits.PastTimeLimit):
         raise UnreadableError(f"too slow to read: looking for its outlet or date took more than "
                               f"{rules.REGEX_TIMEOUT_SECONDS:g} s ({len(body):,} characters)") from None
 
@@ -994,12 +945,16 @@ def _outlet_cues(text: str) -> list[tuple[str, int, int, str]]:
     so that the outlet costs an article no more than that; past it, ``TimeoutError``.
     """
     cues = []
-    # CPU time, the clock of the patterns' own limits.
-    deadline = time.process_time() + rules.REGEX_TIMEOUT_SECONDS
+    # Inside a block the CPU timer bounds, that limit holds them all; elsewhere, CPU time,
+    # the clock of the patterns' own limits, is counted here.
+    counted = not limits.thread.bounded
+    deadline = time.process_time() + rules.REGEX_TIMEOUT_SECONDS if counted else 0.0
     for cue in _outlet_cue_rules():
-        left = deadline - time.process_time()
-        if left <= 0:
-            raise TimeoutError("regex timed out")
+        left = None
+        if counted:
+            left = deadline - time.process_time()
+            if left <= 0:
+                raise TimeoutError("regex timed out")
         match = cue.pattern.search(text, timeout=left)
         if match and match["outlet"].strip():
             # Where the cue begins: the outlet may be read behind the match (a look-behind).

@@ -1,5 +1,6 @@
-"""Hostile text: no regular expression runs over a long text without a time limit, and the
-work on one article is bounded by the extractor's limit per article.
+"""Hostile text: no regular expression runs over a long text without a time limit (its own,
+or the CPU timer's that bounds the block it runs in), and the work on one article is bounded
+by the extractor's limit per article.
 
 The full-size inputs of the issue (a 5 MB line of digits and commas, 100,000 nested
 parentheses, a megabyte of ``1,1,1,...``) are timed by ``bench/bench_adversarial.py``; here,
@@ -45,13 +46,23 @@ PROBE = textwrap.dedent('''
     TIMEOUT_AT = {"search": 5, "match": 5, "fullmatch": 5, "finditer": 6, "findall": 5,
                   "splititer": 3, "split": 3, "sub": 7, "subn": 7}
 
+    bounded_calls = []
+
+    def bounded():
+        """Whether the call runs inside a block the CPU timer of figcheck.limits bounds."""
+        limits = sys.modules.get("figcheck.limits")
+        return limits is not None and limits.thread.bounded
+
     def check(name, args, kwargs):
         texts = [a for a in args if isinstance(a, str)]
         text = texts[1:2] if name in ("sub", "subn") else texts[:1]
         at = TIMEOUT_AT[name]
         timeout = kwargs.get("timeout", args[at] if len(args) > at else None)
         if text and len(text[0]) > LONG and timeout is None:
-            missing.setdefault(caller(), name)
+            if bounded():
+                bounded_calls.append(name)
+            else:
+                missing.setdefault(caller(), name)
 
     class Pattern:
         def __init__(self, real):
@@ -99,6 +110,14 @@ PROBE = textwrap.dedent('''
         table = figcheck.extract(folder)
         assert len(table) > 100 and table.attrs["skipped"] == [], table.attrs
         figcheck.render_report(table)
+        assert bounded_calls, "the main thread's batch ran without the CPU timer"
+        # In another thread no timer can be used: there every call must carry its limit.
+        import threading
+        calls_before = len(bounded_calls)
+        worker = threading.Thread(target=lambda: figcheck.extract(folder))
+        worker.start()
+        worker.join()
+        assert len(bounded_calls) == calls_before
     print(json.dumps(missing))
 ''')
 

@@ -13,15 +13,12 @@
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -560,48 +557,3 @@ def test_a_writer_killed_midway_leaves_the_old_file(tmp_path):
         assert len(leftovers) == 1 and leftovers[0].startswith("."), (kind, leftovers)
         # A batch folder holding the leftover does not read it: hidden files are passed over.
         assert sources.read_batch([str(folder)]).skipped == []
-
-
-def _burn_in_other_thread(until: threading.Event) -> threading.Thread:
-    def burn():
-        data = b"x" * 1_000_000
-        while not until.is_set():
-            hashlib.sha256(data).digest()  # releases the interpreter's lock: CPU in parallel
-
-    worker = threading.Thread(target=burn, daemon=True)
-    worker.start()
-    return worker
-
-
-def test_the_reading_limit_counts_this_thread_s_cpu_time_not_other_threads():
-    done = threading.Event()
-    worker = _burn_in_other_thread(done)
-    try:
-        with sources._cpu_time_limit(0.05):
-            # Idle here while another thread spends CPU time: no limit reached.
-            time.sleep(0.5)
-    finally:
-        done.set()
-        worker.join()
-    assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
-    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
-
-
-def test_the_reading_limit_stops_a_block_that_spends_its_cpu_time():
-    started = time.monotonic()
-    with pytest.raises(sources._PastTimeLimit):
-        with sources._cpu_time_limit(0.05):
-            while time.monotonic() - started < 30:
-                sum(range(10_000))
-    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
-
-
-def test_a_program_with_its_own_profiling_handler_keeps_it():
-    mine = lambda signum, frame: None  # noqa: E731
-    previous = signal.signal(signal.SIGPROF, mine)
-    try:
-        with sources._cpu_time_limit(0.01):
-            sum(range(100_000))
-        assert signal.getsignal(signal.SIGPROF) is mine
-    finally:
-        signal.signal(signal.SIGPROF, previous)
