@@ -47,6 +47,33 @@ _END_MARKS = ".!?\u2026\"'\u201d\u2019)]"
 _SENTENCE_OPENERS = "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"
 
 
+class _Contexts:
+    """Contexts that may hold at a place in a text, one per rule, all tried in one call:
+    each sits in an optional look-around that leaves an empty named group when it holds.
+
+    Most places meet none of them: one look-around of every context's alternatives (it
+    holds when one of them does) tells so in about half the time the groups take, so the
+    groups are matched only when it holds.
+    """
+
+    __slots__ = ("groups", "any", "none")
+
+    def __init__(self, look: str, contexts: list[tuple[str, str]]):
+        """``look`` opens a look-around, ``(?<=`` or ``(?=``; ``contexts`` are (group
+        name, pattern) pairs."""
+        self.groups = rules.compile("".join(
+            f"(?:{look}(?:{pattern}))(?P<{name}>))?" for name, pattern in contexts))
+        self.any = rules.compile(look + "|".join(f"(?:{pattern})" for _, pattern in contexts)
+                                 + ")") if contexts else None
+        self.none: tuple[None, ...] = (None,) * self.groups.compiled.groups
+
+    def at(self, text: str, pos: int) -> tuple[str | None, ...]:
+        """The groups at ``pos``: an empty string for each context that holds there."""
+        if self.any is None or self.any.match(text, pos) is None:
+            return self.none
+        return self.groups.match(text, pos).groups()
+
+
 class ArticleTimeout(RuntimeError):
     """An article made a rule's regex run past its time limit."""
 
@@ -104,17 +131,14 @@ class Engine:
         self._boundary = rules.compile(boundary)
         self._boundary_back = rules.compile("(?r)" + boundary)  # searched leftwards
         # -- exclusions
-        # All exclusion contexts are tried in one call per side: each rule's pattern sits
-        # in an optional look-around that leaves an empty named group when it holds.
+        # All exclusion contexts are tried in one call per side (see _Contexts).
         self.exclusions = list(book.of("exclusions"))
-        before_parts, after_parts = [], []
-        for k, rule in enumerate(self.exclusions):
-            if rule.get("before"):
-                before_parts.append(f"(?:(?<=(?:{book.expand(rule.get('before'))}))(?P<b{k}>))?")
-            if rule.get("after"):
-                after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
-        self._exclusion_before = rules.compile("".join(before_parts))
-        self._exclusion_after = rules.compile("".join(after_parts))
+        self._exclusion_before = _Contexts("(?<=", [
+            (f"b{k}", book.expand(rule.get("before")))
+            for k, rule in enumerate(self.exclusions) if rule.get("before")])
+        self._exclusion_after = _Contexts("(?=", [
+            (f"a{k}", book.expand(rule.get("after")))
+            for k, rule in enumerate(self.exclusions) if rule.get("after")])
         # Per rule: when it can apply (digits only, words only, markers it needs in the
         # article) and the check itself (id, group index before, group index after,
         # conditions...), a tuple so that the hot loop reads no dictionaries.
@@ -132,8 +156,8 @@ class Engine:
                        tuple(data.get("needs_any", ())))
             self._exclusion_checks.append((applies, (
                 rule.id,
-                self._exclusion_before.groupindex.get(f"b{k}"),
-                self._exclusion_after.groupindex.get(f"a{k}"),
+                self._exclusion_before.groups.groupindex.get(f"b{k}"),
+                self._exclusion_after.groups.groupindex.get(f"a{k}"),
                 data.get("max_value"), data.get("min_value"),
                 bool(data.get("plain_four_digits")), data.get("min_digits"),
                 data.get("require") == "both",
@@ -629,13 +653,13 @@ class Engine:
             hit_before = hit_after = False
             if b_group is not None:
                 if before is None:
-                    before = self._exclusion_before.match(text, core_start).groups()
+                    before = self._exclusion_before.at(text, core_start)
                 hit_before = before[b_group - 1] is not None
             if a_group is not None and not (hit_before and not both):
                 if after_core is None:
-                    after_core = self._exclusion_after.match(text, core_end).groups()
+                    after_core = self._exclusion_after.at(text, core_end)
                     after_end = after_core if end == core_end else \
-                        self._exclusion_after.match(text, end).groups()
+                        self._exclusion_after.at(text, end)
                 hit_after = after_core[a_group - 1] is not None or after_end[a_group - 1] is not None
             if (hit_before and hit_after) if both else (hit_before or hit_after):
                 return rule_id

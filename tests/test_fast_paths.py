@@ -156,3 +156,32 @@ def test_a_deadline_is_read_in_the_mention_s_sentence_whatever_the_floor(words, 
     sentence_floor = max(floor, max(text.rfind(ch, 0, start) for ch in ".!?\n") + 1)
     expected = ENGINE.dates._with_deadline(text, mention, sentence_floor, None)
     assert ENGINE.dates._with_deadline(text, mention, floor, None) == expected
+
+
+#: Words of the exclusion rules' own examples and counterexamples, with digits and marks
+#: between them, so that contexts hold at some places and not at others.
+CONTEXT_PIECES = sorted({word for rule in ENGINE.exclusions
+                         for example in [*rule.examples, *rule.counterexamples]
+                         for word in example.split()} | {" ", "1", "2024", "-", "%", "/", ":"})
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(CONTEXT_PIECES), max_size=10), data=st.data())
+def test_exclusion_contexts_are_those_every_group_finds(words, data):
+    text = " ".join(words)
+    pos = data.draw(st.integers(0, len(text)))
+    for contexts in (ENGINE._exclusion_before, ENGINE._exclusion_after):
+        assert contexts.at(text, pos) == contexts.groups.match(text, pos).groups()
+
+
+def test_exclusion_contexts_hold_in_the_rules_own_examples():
+    # The shortcut must not always say "none": some example places meet a context.
+    held = 0
+    for rule in ENGINE.exclusions:
+        for example in rule.examples:
+            for pos in range(len(example) + 1):
+                for contexts in (ENGINE._exclusion_before, ENGINE._exclusion_after):
+                    found = contexts.at(example, pos)
+                    assert found == contexts.groups.match(example, pos).groups()
+                    held += found is not contexts.none
+    assert held > 20
