@@ -210,3 +210,20 @@ def test_tables_arrow_does_not_write_take_the_csv_module(claims):
     for frame in (times, objects, large[["text"]], large.head(io.ARROW_CSV_ROWS - 1)):
         assert io._arrow_csv(frame) is None
         assert io._csv_bytes(frame) == _csv_by_the_csv_module(frame)
+
+
+def test_records_become_the_frame_conform_makes_of_them():
+    """The extractor's fast constructor agrees with conforming a plain frame, cell for cell,
+    on every kind of value a record holds (dates at the ends of the calendar included)."""
+    records = [
+        {"claim_id": "a", "doc": "x.txt", "published": dt.date(2024, 10, 22), "value": 11000.0,
+         "published_inferred": True, "start": 3, "as_of": dt.date(1, 1, 1), "hedged": False,
+         "entity": ""},
+        {"claim_id": "b", "doc": "y.txt", "published": None, "value": None, "start": None,
+         "as_of": dt.date(9999, 12, 31), "hedged": True, "attributed_to": "NIS"},
+        {"claim_id": "c", "doc": "z.txt", "published": dt.date(1969, 12, 31), "low": 1.5},
+    ]
+    fast = schema.from_records(records)
+    pd.testing.assert_frame_equal(fast, schema.conform(pd.DataFrame(records)))
+    assert fast["published"].isna().tolist() == [False, True, False]
+    assert fast["as_of"].iloc[1] == pd.Timestamp("9999-12-31")
