@@ -44,12 +44,14 @@ thread = _ThreadState()
 class _Timer:
     """The profiling timer, counting one thread's CPU time in one block."""
 
-    __slots__ = ("seconds", "started", "active")
+    __slots__ = ("seconds", "started", "active", "handler")
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.started = 0.0
         self.active = False
+        #: The object installed as the SIGPROF handler, to tell later whether it still is.
+        self.handler = self.fire
 
     def fire(self, signum, frame) -> None:
         if not self.active:  # the block is done, in the instant before the timer is off
@@ -61,40 +63,55 @@ class _Timer:
             signal.setitimer(signal.ITIMER_PROF, left)
             return
         self.active = False
+        # Unbounded from here, whatever becomes of the exception: should code inside the
+        # block swallow it, or keep it alive so that the block's own cleanup waits, the
+        # patterns that run next take their own limits again.
+        thread.bounded = False
         raise PastTimeLimit()
+
+    def installed(self) -> bool:
+        return signal.getsignal(signal.SIGPROF) is self.handler
 
 
 def _timer_usable() -> bool:
     return (hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
-            and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
+            and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+            and signal.SIGPROF not in signal.pthread_sigmask(signal.SIG_BLOCK, ()))
 
 
 @contextlib.contextmanager
 def hold() -> Iterator[None]:
     """Install the timer's handler for the block (a batch), where it can be; the limits
-    set inside it then cost two system calls each."""
+    set inside it then cost two system calls each. Should the program install a SIGPROF
+    handler of its own meanwhile, the blocks after that run without the timer, and the
+    program's handler and timer are left as they are."""
     if thread.timer is not None or not _timer_usable():
         yield
         return
     timer = thread.timer = _Timer()
-    signal.signal(signal.SIGPROF, timer.fire)
+    signal.signal(signal.SIGPROF, timer.handler)
     try:
         yield
     finally:
         timer.active = False
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, signal.SIG_DFL)
         thread.timer = None
+        if timer.installed():
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
 def cpu_time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the block with :class:`PastTimeLimit` once this thread has spent
     ``seconds`` of CPU time in it, where the timer can be used; elsewhere the block runs
-    without this limit (and each pattern call keeps its own). A block inside another is
-    bounded by the outer one's limit."""
+    without this limit (and each pattern call keeps its own).
+
+    A block inside another is bounded by the outer one's limit only (nothing in figcheck
+    nests them)."""
+    if not seconds > 0:
+        raise ValueError(f"a CPU time limit must be positive, not {seconds!r}")
     if thread.bounded:
         yield
         return
@@ -107,12 +124,15 @@ def cpu_time_limit(seconds: float) -> Iterator[None]:
             with cpu_time_limit(seconds):
                 yield
         return
-    timer.seconds = seconds
-    timer.started = time.thread_time()
-    timer.active = True
-    thread.bounded = True
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    if not timer.installed():  # the program installed a handler of its own since hold()
+        yield
+        return
     try:
+        timer.seconds = seconds
+        timer.started = time.thread_time()
+        timer.active = True
+        thread.bounded = True
+        signal.setitimer(signal.ITIMER_PROF, seconds)
         yield
     finally:
         timer.active = False

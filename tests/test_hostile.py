@@ -26,7 +26,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 # Run in a fresh interpreter: regex.compile and the module functions are replaced before
 # figcheck is imported, so that every pattern figcheck compiles reports its calls.
 PROBE = textwrap.dedent('''
-    import json, sys, tempfile, traceback
+    import json, signal, sys, tempfile, traceback
     from pathlib import Path
     import regex
 
@@ -49,9 +49,12 @@ PROBE = textwrap.dedent('''
     bounded_calls = []
 
     def bounded():
-        """Whether the call runs inside a block the CPU timer of figcheck.limits bounds."""
+        """Whether the call runs inside a block the CPU timer of figcheck.limits bounds:
+        the block says so, the timer runs, and its handler is the one installed."""
         limits = sys.modules.get("figcheck.limits")
-        return limits is not None and limits.thread.bounded
+        return (limits is not None and limits.thread.bounded
+                and signal.getitimer(signal.ITIMER_PROF)[0] > 0
+                and limits.thread.timer is not None and limits.thread.timer.installed())
 
     def check(name, args, kwargs):
         texts = [a for a in args if isinstance(a, str)]
@@ -114,9 +117,11 @@ PROBE = textwrap.dedent('''
         # In another thread no timer can be used: there every call must carry its limit.
         import threading
         calls_before = len(bounded_calls)
-        worker = threading.Thread(target=lambda: figcheck.extract(folder))
+        tables = []
+        worker = threading.Thread(target=lambda: tables.append(figcheck.extract(folder)))
         worker.start()
         worker.join()
+        assert len(tables) == 1 and len(tables[0]) == len(table)
         assert len(bounded_calls) == calls_before
     print(json.dumps(missing))
 ''')

@@ -41,6 +41,7 @@ def test_the_limit_counts_this_thread_s_cpu_time_not_other_threads():
     worker = _burn_in_other_thread(done)
     try:
         with limits.cpu_time_limit(0.05):
+            assert limits.thread.bounded
             # Idle here while another thread spends CPU time: no limit reached.
             time.sleep(0.5)
     finally:
@@ -139,8 +140,66 @@ def test_an_article_past_its_limit_is_reported_as_the_engine_s_timeout(monkeypat
     with limits.hold():
         with pytest.raises(claims.ArticleTimeout, match="more than 0.1 s of CPU time"):
             engine.extract(Article(doc="slow.txt", text="Officials said 400 troops left."))
-        # The next article of the batch is extracted as usual.
         monkeypatch.undo()
+        # The next article of the batch is extracted as usual, under a timer of its own.
+        timed = []
+        real_candidates = engine.grammar.candidates
+
+        def candidates(text, begin):
+            timed.append(limits.thread.bounded and signal.getitimer(signal.ITIMER_PROF)[0] > 0)
+            return real_candidates(text, begin)
+
+        monkeypatch.setattr(engine.grammar, "candidates", candidates)
         rows = engine.extract(Article(doc="next.txt", text="Officials said 400 troops left."))
     assert [row["value"] for row in rows] == [400.0]
+    assert timed == [True]
     assert _timer_is_gone()
+
+
+def test_a_swallowed_stop_gives_the_patterns_their_own_limits_back():
+    # A library inside the block that catches everything must not leave it unbounded.
+    runaway = rules.compile(CATASTROPHIC, timeout=0.05)
+    started = time.monotonic()
+    with limits.cpu_time_limit(0.05):
+        try:
+            while time.monotonic() - started < 30:
+                sum(range(10_000))
+        except limits.PastTimeLimit:
+            pass
+        assert not limits.thread.bounded
+        with pytest.raises(TimeoutError):
+            runaway.search(RUNAWAY_TEXT)
+    assert _timer_is_gone()
+
+
+def test_a_handler_installed_during_a_hold_is_left_alone():
+    mine = lambda signum, frame: None  # noqa: E731
+    runaway = rules.compile(CATASTROPHIC, timeout=0.05)
+    try:
+        with limits.hold():
+            signal.signal(signal.SIGPROF, mine)  # a profiler started mid-batch, say
+            with limits.cpu_time_limit(0.05):
+                assert not limits.thread.bounded  # the pattern keeps its own limit
+                with pytest.raises(TimeoutError):
+                    runaway.search(RUNAWAY_TEXT)
+        assert signal.getsignal(signal.SIGPROF) is mine
+    finally:
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+
+
+def test_a_blocked_profiling_signal_means_no_timer():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
+    try:
+        with limits.cpu_time_limit(0.05):
+            assert not limits.thread.bounded
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGPROF})
+    assert _timer_is_gone()
+
+
+@pytest.mark.parametrize("seconds", [0, -1.0, float("nan")])
+def test_a_limit_must_be_positive(seconds):
+    with pytest.raises(ValueError, match="must be positive"):
+        with limits.cpu_time_limit(seconds):
+            pass
+    assert not limits.thread.bounded and _timer_is_gone()
