@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 import time
 from typing import Iterator
@@ -41,17 +42,40 @@ class _ThreadState(threading.local):
 thread = _ThreadState()
 
 
+#: How soon a stop comes again while the block it was meant for goes on (it was lost).
+_AGAIN_SECONDS = 0.05
+
+
 class _Timer:
     """The profiling timer, counting one thread's CPU time in one block."""
 
-    __slots__ = ("seconds", "started", "active", "handler")
+    __slots__ = ("seconds", "started", "active", "owner", "handler")
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.started = 0.0
         self.active = False
+        #: The frame that runs the block's ``with`` statement while the block runs.
+        self.owner = None
         #: The object installed as the SIGPROF handler, to tell later whether it still is.
         self.handler = self.fire
+
+    def installed(self) -> bool:
+        return signal.getsignal(signal.SIGPROF) is self.handler
+
+    def arm(self, seconds: float, owner) -> None:
+        self.seconds = seconds
+        self.owner = owner
+        self.started = time.thread_time()
+        self.active = True
+        thread.bounded = True
+        signal.setitimer(signal.ITIMER_PROF, seconds)
+
+    def disarm(self) -> None:
+        self.active = False
+        self.owner = None
+        thread.bounded = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
     def fire(self, signum, frame) -> None:
         if not self.active:  # the block is done, in the instant before the timer is off
@@ -62,15 +86,25 @@ class _Timer:
         if left > 0:
             signal.setitimer(signal.ITIMER_PROF, left)
             return
-        self.active = False
-        # Unbounded from here, whatever becomes of the exception: should code inside the
-        # block swallow it, or keep it alive so that the block's own cleanup waits, the
-        # patterns that run next take their own limits again.
+        # Patterns that run from here take their own limits again, whatever becomes of the
+        # stop (code inside the block may swallow it).
         thread.bounded = False
+        if not _on_stack(self.owner, frame):
+            # The block ended as the stop came, before its cleanup ran: nothing to stop.
+            self.active = False
+            return
+        # A stop raised inside a __del__ (the garbage collector runs them at any moment) is
+        # lost: Python prints it and goes on. While the block goes on, it comes again.
+        signal.setitimer(signal.ITIMER_PROF, _AGAIN_SECONDS)
         raise PastTimeLimit()
 
-    def installed(self) -> bool:
-        return signal.getsignal(signal.SIGPROF) is self.handler
+
+def _on_stack(owner, frame) -> bool:
+    while frame is not None:
+        if frame is owner:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _timer_usable() -> bool:
@@ -96,6 +130,7 @@ def hold() -> Iterator[None]:
         yield
     finally:
         timer.active = False
+        timer.owner = None
         thread.timer = None
         if timer.installed():
             signal.setitimer(signal.ITIMER_PROF, 0)
@@ -115,26 +150,16 @@ def cpu_time_limit(seconds: float) -> Iterator[None]:
     if thread.bounded:
         yield
         return
-    timer = thread.timer
-    if timer is None:
-        with hold():
-            if thread.timer is None:
-                yield
-                return
-            with cpu_time_limit(seconds):
-                yield
-        return
-    if not timer.installed():  # the program installed a handler of its own since hold()
-        yield
-        return
-    try:
-        timer.seconds = seconds
-        timer.started = time.thread_time()
-        timer.active = True
-        thread.bounded = True
-        signal.setitimer(signal.ITIMER_PROF, seconds)
-        yield
-    finally:
-        timer.active = False
-        thread.bounded = False
-        signal.setitimer(signal.ITIMER_PROF, 0)
+    # The with statement's frame: this generator's caller is contextlib's __enter__.
+    owner = sys._getframe(2)
+    with hold():
+        timer = thread.timer
+        # No timer here, or the program installed a SIGPROF handler of its own since hold().
+        if timer is None or not timer.installed():
+            yield
+            return
+        try:
+            timer.arm(seconds, owner)
+            yield
+        finally:
+            timer.disarm()
