@@ -25,6 +25,12 @@ def _timer_is_gone() -> bool:
             and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
 
 
+def _spend_cpu_time(started: float) -> None:
+    """Spend CPU time until stopped (30 s after ``started`` at the latest, should nothing stop it)."""
+    while time.monotonic() - started < 30:
+        sum(range(10_000))
+
+
 def _burn_in_other_thread(until: threading.Event) -> threading.Thread:
     def burn():
         data = b"x" * 1_000_000
@@ -54,8 +60,7 @@ def test_the_limit_stops_a_block_that_spends_its_cpu_time():
     started = time.monotonic()
     with pytest.raises(limits.PastTimeLimit):
         with limits.cpu_time_limit(0.05):
-            while time.monotonic() - started < 30:
-                sum(range(10_000))
+            _spend_cpu_time(started)
     assert time.monotonic() - started < 5
     assert _timer_is_gone()
 
@@ -163,15 +168,13 @@ def test_a_swallowed_stop_gives_the_patterns_their_own_limits_back_and_comes_aga
     with pytest.raises(limits.PastTimeLimit):
         with limits.cpu_time_limit(0.05):
             try:
-                while time.monotonic() - started < 30:
-                    sum(range(10_000))
+                _spend_cpu_time(started)
             except limits.PastTimeLimit:
                 pass
             assert not limits.thread.bounded
             with pytest.raises(TimeoutError):
                 runaway.search(RUNAWAY_TEXT)
-            while time.monotonic() - started < 30:
-                sum(range(10_000))
+            _spend_cpu_time(started)
     assert time.monotonic() - started < 3
     assert _timer_is_gone()
 
@@ -225,7 +228,6 @@ def test_a_stop_lost_in_a_finaliser_comes_again_while_the_block_goes_on():
     with pytest.raises(limits.PastTimeLimit):
         with limits.cpu_time_limit(0.05):
             _SlowToDelete()  # deleted at once: the stop is raised inside __del__, and lost
-            while time.monotonic() - started < 30:
-                sum(range(10_000))
+            _spend_cpu_time(started)
     assert time.monotonic() - started < 3
     assert not limits.thread.bounded and _timer_is_gone()
