@@ -26,7 +26,7 @@ def _timer_is_gone() -> bool:
 
 
 def _spend_cpu_time(started: float) -> None:
-    """Spend CPU time until stopped (30 s after ``started`` at the latest, should nothing stop it)."""
+    """Spend CPU time until stopped (at the latest 30 s after ``started``)."""
     while time.monotonic() - started < 30:
         sum(range(10_000))
 
