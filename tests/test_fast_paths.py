@@ -185,3 +185,10 @@ def test_exclusion_contexts_hold_in_the_rules_own_examples():
                     assert found == contexts.groups.match(example, pos).groups()
                     held += found is not contexts.none
     assert held > 20
+
+
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
+@given(line=st.text(alphabet=st.sampled_from(list("ab 7,0.-") + ["\u00b2", "\u0663", "\u00e9"]),
+                    max_size=20))
+def test_a_line_has_a_digit_when_one_of_its_characters_is_one(line):
+    assert claims._has_digit(line) == any(ch.isdigit() for ch in line)
