@@ -8,7 +8,8 @@ clear it; ``regex`` checks for signals while it matches, so the timer's handler 
 runaway match too.
 
 The timer is used only where it disturbs no one: in the main thread, with no SIGPROF
-handler (of Python's or of C code's) and no profiling timer of the program's own. Inside
+handler (of Python's or of C code's), no profiling timer of the program's own, and the
+signal not blocked. Inside
 a block it bounds, ``thread.bounded`` is true and :class:`figcheck.rules.Pattern` calls go
 without their own limit; everywhere else each call keeps it.
 
@@ -143,8 +144,10 @@ def cpu_time_limit(seconds: float) -> Iterator[None]:
     ``seconds`` of CPU time in it, where the timer can be used; elsewhere the block runs
     without this limit (and each pattern call keeps its own).
 
-    A block inside another is bounded by the outer one's limit only (nothing in figcheck
-    nests them)."""
+    Meant for a ``with`` statement: the timer tells that its block goes on by the frame
+    that runs the statement (entered some other way, by an ``ExitStack`` say, a stop that
+    is lost is not raised again). A block inside another is bounded by the outer one's
+    limit only (nothing in figcheck nests them)."""
     if not seconds > 0:
         raise ValueError(f"a CPU time limit must be positive, not {seconds!r}")
     if thread.bounded:
