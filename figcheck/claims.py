@@ -1229,13 +1229,15 @@ class Engine:
                 resolved = self._known_name(single, state)
                 speaker = resolved or Speaker(single, "agency" if single.isupper() else "other", rule_id)
             else:
-                tokens = [t.strip("()\u2019's") for t in low.split()]
+                tokens = [_bare_word(t) for t in low.split()]
                 if all(t in self.non_agent or t in self.determiners for t in tokens):
                     return None
                 if not any(t in self.speaker_nouns for t in tokens) and not any(
                         w[:1].isupper() for w in phrase.split()[1:]):
                     return None
-                if tokens[-1] in self.non_agent:
+                # A word that is both ("sources") cannot speak alone but can head a
+                # speaker ("government sources").
+                if tokens[-1] in self.non_agent and tokens[-1] not in self.speaker_nouns:
                     return None
                 cleaned = self._leading_determiner.sub("", phrase)
                 speaker = Speaker(cleaned, "other", rule_id)
@@ -1352,6 +1354,19 @@ def _bounds(qualifier: str, fig: numbers.Figure) -> tuple[float | None, float | 
     if qualifier in ("over", "at_least"):
         return v, v, None
     return v, fig.low, fig.high
+
+
+def _bare_word(token: str) -> str:
+    """A word without the brackets and quotation marks around it or a possessive after it:
+    "(ministry's)" gives "ministry", "authorities" stays whole.
+
+    >>> [_bare_word(t) for t in ["(ministry's)", "authorities", "agency\u2019s", "'sources'"]]
+    ['ministry', 'authorities', 'agency', 'sources']
+    """
+    token = token.strip("()\"\u201c\u201d")
+    if token.endswith(("'s", "\u2019s")):
+        token = token[:-2]
+    return token.strip("'\u2019\u2018")
 
 
 _ASCII_DIGITS = frozenset("0123456789")
