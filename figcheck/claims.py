@@ -523,14 +523,20 @@ class Engine:
         nxt = _next_visible(text, m.end())
         if not (nxt.isupper() or nxt.isdigit() or nxt in _SENTENCE_OPENERS):
             return False
-        low = max(floor, m.start() - 30)
-        word_start = max(text.rfind(" ", low, m.start()), text.rfind("\n", low, m.start()), low - 1) + 1
-        word = text[word_start:m.start() + 1].lower()
-        if word in self.abbreviations or _is_initial(word):
+        word = self._abbreviation_at(text, m.start(), floor)
+        if word:
             if self._debug is not None:
                 self._debug.append(("SENT-ABBREVIATION", word))
             return False
         return True
+
+    def _abbreviation_at(self, text: str, dot: int, floor: int) -> str | None:
+        """The abbreviation or initial (lower-cased) that the full stop at ``dot`` ends
+        ("dr.", "u.s.", "j."), looked for no further back than ``floor``; else None."""
+        low = max(floor, dot - 30)
+        word_start = max(text.rfind(" ", low, dot), text.rfind("\n", low, dot), low - 1) + 1
+        word = text[word_start:dot + 1].lower()
+        return word if word in self.abbreviations or _is_initial(word) else None
 
     def _sentence_at(self, text: str, begin: int, pos: int) -> tuple[int, int]:
         """The sentence around ``pos``, found by looking for boundaries on both sides.
@@ -1294,6 +1300,9 @@ class Engine:
         """End of a speaker phrase after ``according to``/``said``: punctuation or a clause word."""
         m = self._speaker_phrase_end.search(text, pos, end)
         stop = m.start() if m else end
+        if m and m.group() == "." and self._abbreviation_at(text, m.start(), pos):
+            # "said Dr. Leila Haddad": the full stop of a title goes on with the phrase.
+            return self._phrase_stop(text, m.end(), end)
         # Keep "Name (ABBR)" whole.
         if m and m.group() == "(":
             close = text.find(")", m.start(), end)
@@ -1307,6 +1316,8 @@ class Engine:
         tail_end = min(len(text), q_end + 120)
         tail = text[q_end + 1:tail_end]
         stop = self._tail_stop.search(tail)
+        while stop and stop.group() == "." and self._abbreviation_at(tail, stop.start(), 0):
+            stop = self._tail_stop.search(tail, stop.end())  # "said Dr. Leila Haddad."
         tail = tail[:stop.start()] if stop else tail
         m = self._speech_verb.search(tail)
         if m:
