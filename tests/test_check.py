@@ -85,7 +85,7 @@ def test_a_repository_of_articles_in_ci(tmp_path, monkeypatch, capsys):
     annotation, summary = out.splitlines()
     assert annotation.startswith(f"::error file=articles/2023-02/toll.txt,line={TOLL_LINE},"
                                  f"col={TOLL_COLUMN},")
-    assert "::New discrepancy: turkish killed: \"2,900 people\" (Evening Post, 2023-02-14) " \
+    assert "::New discrepancy: turkish killed: \"2,900 people\" (hospital union, 2023-02-14) " \
            "against \"2,400 people\" (national disaster agency, 2023-02-10, " \
            "articles/2023-02/quake.txt:6:" in annotation
     assert summary.startswith("figcheck: 1 new discrepancy; 0 suppressed")
