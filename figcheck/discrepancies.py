@@ -391,15 +391,21 @@ def _most_common_per_group(texts: "_Texts", rows: np.ndarray, group: np.ndarray,
 
 # -- helpers ------------------------------------------------------------------------------
 
-def _strs(series: pd.Series) -> list[str]:
+def text_list(series: pd.Series) -> list[str]:
+    """A text column as a list of ``str``, ``""`` where missing; a column that pandas keeps
+    in Arrow is filled and converted by Arrow."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        return pc.fill_null(series.array.__arrow_array__(), "").to_pylist()
     return ["" if v is None or v is pd.NA else str(v) for v in series.tolist()]
 
 
 def _texts(series: pd.Series) -> np.ndarray:
-    """A column as an array of ``str``, ``""`` where missing (as :func:`_strs` reads it)."""
+    """A column as an array of ``str``, ``""`` where missing (as :func:`text_list` reads it)."""
     if isinstance(series.dtype, pd.StringDtype):
         return series.to_numpy(dtype=object, na_value="")
-    return np.array(_strs(series), dtype=object)
+    return np.array(text_list(series), dtype=object)
 
 
 def _float_array(series: pd.Series) -> np.ndarray:
@@ -434,7 +440,7 @@ def _ranks(values: list) -> np.ndarray:
 
 
 class _Texts:
-    """A text column as the grouping reads it, a missing value as ``""`` (as :func:`_strs`).
+    """A text column as the grouping reads it, a missing value as ``""`` (as :func:`text_list`).
 
     When pandas keeps the column in Arrow (its strings, with pyarrow), Arrow encodes and
     sorts it; Arrow orders strings by their UTF-8 bytes, which is the order of their code

@@ -29,7 +29,7 @@ from tabulate import tabulate
 
 from figcheck import io, schema
 from figcheck.config import Config, Tolerances
-from figcheck.discrepancies import Analysis, as_date
+from figcheck.discrepancies import Analysis, as_date, text_list
 from figcheck.quantities import conformed, ensure
 
 CHARTS_EXTRA = "pip install 'figcheck[charts]'"
@@ -236,12 +236,7 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
 class _Columns:
     def __init__(self, claims: pd.DataFrame):
         def strs(name):
-            column = claims[name]
-            if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-                import pyarrow.compute as pc
-
-                return pc.fill_null(column.array.__arrow_array__(), "").to_pylist()
-            return ["" if v is None or v is pd.NA else str(v) for v in column.tolist()]
+            return text_list(claims[name])
         self.text, self.doc, self.source = strs("text"), strs("doc"), strs("source")
         self.attributed_to, self.url, self.reason = strs("attributed_to"), strs("url"), strs("quantity_reason")
         self.hedged = claims["hedged"].tolist()
