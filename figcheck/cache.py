@@ -430,9 +430,7 @@ class Cache:
                         record=(real, *entry[0], entry[2])))
                     continue
             self._read_text_file(path, doc, real, max_bytes, batch, metas)
-        docs = {article.doc for article in batch.articles}
-        if len(docs) != len(batch.articles):  # (two files of one name in the paths given)
-            sources._make_docs_unique(batch.articles)
+        sources._make_docs_unique(batch.articles)
         return batch
 
     def _lister(self) -> Callable[[str], tuple[list[str], list[str]]]:

@@ -905,6 +905,8 @@ def _optional_str(value: object) -> str | None:
 def _make_docs_unique(articles: list[Article]) -> None:
     # claim_id derives from doc, so two articles must never share one.
     used: set[str] = {article.doc for article in articles}
+    if len(used) == len(articles):  # (the usual case: two files of one name are rare)
+        return
     seen: set[str] = set()
     for article in articles:
         if article.doc in seen:
