@@ -58,13 +58,13 @@ class _Contexts:
 
     __slots__ = ("groups", "any", "none")
 
-    def __init__(self, look: str, contexts: list[tuple[str, str]]):
+    def __init__(self, look: str, contexts: list[tuple[str, str]], flags: str = ""):
         """``look`` opens a look-around, ``(?<=`` or ``(?=``; ``contexts`` are (group
-        name, pattern) pairs."""
-        self.groups = rules.compile("".join(
+        name, pattern) pairs; ``flags`` (``(?i)``) apply to them all."""
+        self.groups = rules.compile(flags + "".join(
             f"(?:{look}(?:{pattern}))(?P<{name}>))?" for name, pattern in contexts))
-        self.any = rules.compile(look + "|".join(f"(?:{pattern})" for _, pattern in contexts)
-                                 + ")") if contexts else None
+        self.any = rules.compile(flags + look + "|".join(
+            f"(?:{pattern})" for _, pattern in contexts) + ")") if contexts else None
         self.none: tuple[None, ...] = (None,) * self.groups.compiled.groups
 
     def at(self, text: str, pos: int) -> tuple[str | None, ...]:
@@ -166,19 +166,19 @@ class Engine:
         # -- qualifiers
         # As for exclusions, one call per side tries every qualifier.
         self.qualifiers = list(book.of("qualifiers"))
-        before_parts, after_parts = [], []
+        before_parts = []
         for k, rule in enumerate(self.qualifiers):
             if rule.get("before"):
                 before_parts.append(
                     f"(?:(?<=(?<![\\w])(?P<b{k}>{book.expand(rule.get('before'))})"
                     f"[\\s\"\u201c\u201d'\u2018\u2019]*)(?P<at{k}>))?")
-            if rule.get("after"):
-                after_parts.append(f"(?:(?=(?:{book.expand(rule.get('after'))}))(?P<a{k}>))?")
         self._qualifier_before = rules.compile("(?i)" + "".join(before_parts))
-        self._qualifier_after = rules.compile("(?i)" + "".join(after_parts))
+        self._qualifier_after = _Contexts("(?=", [
+            (f"a{k}", book.expand(rule.get("after")))
+            for k, rule in enumerate(self.qualifiers) if rule.get("after")], flags="(?i)")
         self._qualifier_checks = [
             (k, self._qualifier_before.groupindex.get(f"at{k}"), self._qualifier_before.groupindex.get(f"b{k}"),
-             self._qualifier_after.groupindex.get(f"a{k}"), rule.get("qualifier"), rule.id)
+             self._qualifier_after.groups.groupindex.get(f"a{k}"), rule.get("qualifier"), rule.id)
             for k, rule in enumerate(self.qualifiers)]
         self._qualifier_after_each = {
             k: rules.compile("(?i)" + book.expand(rule.get("after")))
@@ -694,7 +694,7 @@ class Engine:
                 return ("range", None) if fig.is_range else (qualifier, rule_id)
             if a_group is not None and not fig.is_range:
                 if after_marks is None:
-                    after_marks = self._qualifier_after.match(text, fig.end).groups()
+                    after_marks = self._qualifier_after.at(text, fig.end)
                 if after_marks[a_group - 1] is not None:
                     own = self._qualifier_after_each[k].match(text, fig.end)
                     self._qualifier_end = own.end() if own else fig.end

@@ -5,6 +5,7 @@ currency mark tried) and checks the shortcut against it on generated text.
 """
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,33 +159,38 @@ def test_a_deadline_is_read_in_the_mention_s_sentence_whatever_the_floor(words, 
     assert ENGINE.dates._with_deadline(text, mention, floor, None) == expected
 
 
-#: Words of the exclusion rules' own examples and counterexamples, with digits and marks
-#: between them, so that contexts hold at some places and not at others.
-CONTEXT_PIECES = sorted({word for rule in ENGINE.exclusions
+#: The context sets the engine tries in one call, with the rules they come from.
+CONTEXTS = [(ENGINE._exclusion_before, ENGINE.exclusions), (ENGINE._exclusion_after, ENGINE.exclusions),
+            (ENGINE._qualifier_after, ENGINE.qualifiers)]
+#: Words of those rules' own examples and counterexamples, with digits and marks between
+#: them, so that contexts hold at some places and not at others.
+CONTEXT_PIECES = sorted({word for _contexts, owners in CONTEXTS for rule in owners
                          for example in [*rule.examples, *rule.counterexamples]
                          for word in example.split()} | {" ", "1", "2024", "-", "%", "/", ":"})
 
 
 @settings(max_examples=800, deadline=None, database=None, derandomize=True)
 @given(words=st.lists(st.sampled_from(CONTEXT_PIECES), max_size=10), data=st.data())
-def test_exclusion_contexts_are_those_every_group_finds(words, data):
+def test_contexts_are_those_every_group_finds(words, data):
     text = " ".join(words)
     pos = data.draw(st.integers(0, len(text)))
-    for contexts in (ENGINE._exclusion_before, ENGINE._exclusion_after):
+    for contexts, _owners in CONTEXTS:
         assert contexts.at(text, pos) == contexts.groups.match(text, pos).groups()
 
 
-def test_exclusion_contexts_hold_in_the_rules_own_examples():
+@pytest.mark.parametrize("which, at_least", [(0, 20), (1, 20), (2, 1)],
+                         ids=["exclusion before", "exclusion after", "qualifier after"])
+def test_contexts_hold_in_the_rules_own_examples(which, at_least):
     # The shortcut must not always say "none": some example places meet a context.
+    contexts, owners = CONTEXTS[which]
     held = 0
-    for rule in ENGINE.exclusions:
+    for rule in owners:
         for example in rule.examples:
             for pos in range(len(example) + 1):
-                for contexts in (ENGINE._exclusion_before, ENGINE._exclusion_after):
-                    found = contexts.at(example, pos)
-                    assert found == contexts.groups.match(example, pos).groups()
-                    held += found is not contexts.none
-    assert held > 20
+                found = contexts.at(example, pos)
+                assert found == contexts.groups.match(example, pos).groups()
+                held += found is not contexts.none
+    assert held >= at_least
 
 
 @settings(max_examples=400, deadline=None, database=None, derandomize=True)
