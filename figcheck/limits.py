@@ -9,9 +9,9 @@ runaway match too.
 
 The timer is used only where it disturbs no one: in the main thread, with no SIGPROF
 handler (of Python's or of C code's), no profiling timer of the program's own, and the
-signal not blocked. Inside
-a block it bounds, ``thread.bounded`` is true and :class:`figcheck.rules.Pattern` calls go
-without their own limit; everywhere else each call keeps it.
+signal not blocked. Inside a block it bounds, ``thread.bounded`` is true and
+:class:`figcheck.rules.Pattern` calls go without their own limit; everywhere else each
+call keeps it.
 
 :func:`hold` installs the handler for a batch, so that each article's block only sets
 and clears the timer; without it, :func:`cpu_time_limit` installs the handler itself.
