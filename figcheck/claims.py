@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 import regex
 
-from figcheck import dates, limits, numbers, rules, schema
+from figcheck import dates, limits, numbers, pattern_store, rules, schema
 from figcheck.article import Article
 
 _QUOTE_OPEN = "\u201c"
@@ -1451,6 +1451,7 @@ def extract_articles(articles: Iterable[Article], *, rule_dirs: Iterable[str] = 
                 if on_error is None:
                     raise
                 on_error(article, exc)
+    pattern_store.store.save()  # (the patterns this run compiled, for the next run)
     return schema.from_records(rows, schema.CLAIMS)
 
 

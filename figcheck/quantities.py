@@ -29,7 +29,7 @@ from typing import Iterable
 import pandas as pd
 import regex
 
-from figcheck import rules, schema
+from figcheck import pattern_store, rules, schema
 from figcheck.config import Config
 
 _STEM = "quantities"
@@ -200,6 +200,7 @@ def engine(rule_dirs: Iterable[str] = ()) -> Engine:
     cached = _ENGINES.get(book.version)
     if cached is None:
         cached = _ENGINES[book.version] = Engine(book)
+        pattern_store.store.save()  # (its patterns, for the next run)
     return cached
 
 

@@ -31,6 +31,7 @@ from typing import Any, Iterable
 import regex
 
 from figcheck.limits import thread as _thread
+from figcheck.pattern_store import store as _store
 
 #: Upper bound for one regex call over article text; a pathological article
 #: raises ``TimeoutError`` instead of hanging the batch.
@@ -57,7 +58,7 @@ class Pattern:
 
     def __init__(self, source: str, timeout: float = REGEX_TIMEOUT_SECONDS, flags: int = 0,
                  skip: str | None = None):
-        self.compiled = regex.compile(source, flags)
+        self.compiled = _store.compile(source, flags)
         self.timeout = timeout
         #: A character class of characters that never start a match, for :meth:`scan`.
         self.skip = skip
@@ -132,7 +133,7 @@ class Pattern:
         repeat = "*" if limit is None else "{0,%d}" % limit
         skip = f"{self.skip}*+" if self.skip else ""
         # [\s\S] rather than "." with DOTALL: the flag would change the pattern's own dots.
-        return regex.compile(
+        return _store.compile(
             f"{flags}(?:{skip}[\\s\\S]*?(?P<{_SCAN_GROUP}>{source[len(flags):]})){repeat}",
             self._flags)
 
