@@ -1,8 +1,6 @@
 """``python -m figcheck``: the same as the ``figcheck`` command."""
-import sys
-
-from figcheck.cli import main
+from figcheck.cli import program
 
 # Guarded: worker processes started by forkserver or spawn import this module again.
 if __name__ == "__main__":
-    sys.exit(main())
+    program()

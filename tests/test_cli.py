@@ -6,6 +6,7 @@ whatever the extractor finds; the last ones run the real extractor on the seed a
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,97 @@ def test_a_rule_folder_named_by_the_settings_and_by_rules_is_read_once(tmp_path,
     for arguments in ([str(folder)], [str(folder), "--rules", str(folder / "my_rules")]):
         rows = _claims_csv(arguments, capsys)
         assert [row["attributed_to"] for row in rows] == ["Relief Chief"], arguments
+
+
+def _program(*args: str, cwd: Path) -> "subprocess.CompletedProcess[str]":
+    import subprocess
+    import sys
+
+    # (buffered output, as the program's usually is: what it holds at the end must be flushed)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-m", "figcheck", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120, env=environment)
+
+
+def test_the_program_ends_at_once_with_its_output_whole_and_its_exit_code(tmp_path, capsys):
+    # The program skips the interpreter's shutdown: its output must still be all there
+    # (stdout and stderr, whatever their buffers held) and its exit code kept.
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(60):
+        (folder / f"n{number:02d}.txt").write_text(
+            f" date 2024-10-22 The council counted {number + 75} votes and 3,{number:03d} "
+            f"ballots.\n", encoding="utf-8")
+    (folder / "broken.txt").write_bytes(b"\x00\x01binary")
+    done = _program("claims", str(folder), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert cli.main(["claims", str(folder)]) == 0
+    in_process = capsys.readouterr()
+    assert done.stdout == in_process.out and len(done.stdout.splitlines()) == 121
+    assert "broken.txt" in done.stderr and done.stderr == in_process.err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _program("claims", str(empty), cwd=tmp_path).returncode == 2
+    cannot = _program("claims", str(folder), "-o", str(folder / "n00.txt" / "claims.csv"),
+                      cwd=tmp_path)
+    assert cannot.returncode == 1 and "figcheck: cannot write" in cannot.stderr
+
+
+def test_the_program_leaves_the_usual_shutdown_to_what_is_still_running(monkeypatch):
+    import threading
+
+    assert cli._nothing_left_running()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not cli._nothing_left_running()
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setitem(__import__("sys").modules, "distributed", object())
+    assert not cli._nothing_left_running()
+
+
+def test_the_installed_command_and_python_m_run_the_program():
+    import tomllib
+
+    project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["figcheck"] == "figcheck.cli:program"
+    assert "program()" in (REPOSITORY / "figcheck" / "__main__.py").read_text(encoding="utf-8")
+
+
+def test_the_program_flushes_what_its_streams_hold_before_it_ends(monkeypatch):
+    import io as stdio
+    import sys
+
+    class Stream(stdio.StringIO):
+        def __init__(self):
+            super().__init__()
+            self.held, self.flushed = "", ""
+
+        def write(self, text):
+            self.held += text
+            return len(text)
+
+        def flush(self):
+            self.flushed, self.held = self.flushed + self.held, ""
+
+    ended = []
+    out, err = Stream(), Stream()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+
+    def command():
+        out.write("claim_id,doc\n")
+        err.write("\rprogress 60/60")  # (a progress bar's last state: no newline)
+        return 1
+
+    monkeypatch.setattr(cli, "main", command)
+    monkeypatch.setattr(cli.os, "_exit", lambda code: ended.append(code))
+    with pytest.raises(SystemExit):  # (os._exit, replaced, returned: sys.exit follows)
+        cli.program()
+    assert ended == [1]
+    assert (out.flushed, out.held) == ("claim_id,doc\n", "")
+    assert (err.flushed, err.held) == ("\rprogress 60/60", "")
