@@ -322,8 +322,10 @@ class Grammar:
                 left = _left_words(text, toks[first.first].start, 1)
                 if not left or left[-1][0].lower() != needs_opener:
                     return None
-            if sep.low in self.small_word_ranges and (
-                    first.value > self.small_word_ranges[sep.low] or not first.words):
+            # Figures in words join only while small ("two or three", not "a hundred or
+            # a thousand"); figures in digits at any size ("30 or 40 men").
+            if first.words and sep.low in self.small_word_ranges \
+                    and first.value > self.small_word_ranges[sep.low]:
                 return None
             idx += 1
         else:
