@@ -220,6 +220,13 @@ class Engine:
             f"(?P<p{k}>{alternation})" for k, (_u, _r, alternation) in enumerate(self.predicate_rules))
             + r")(?![\w])")
         self.befores = befores
+        # "the number of confirmed cases has climbed past 3,400": the counted noun before.
+        counted_of = next((r for r in book.of("units") if r.get("openers")), None)
+        self.counted_of_rule = counted_of.id if counted_of else None
+        openers = counted_of.get("openers") if counted_of else []
+        self.counted_of_triggers = rules.Triggers(openers) if openers else None
+        self._counted_of = rules.compile(
+            r"(?i)(?<![\w])" + rules.list_alternation(openers) + r"\s+")
         self._before_unit = rules.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
@@ -740,6 +747,9 @@ class Engine:
                     unit = _Unit(before[0], before[1], True)
         if unit is None and plain:
             unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
+        if unit is None and self.counted_of_triggers is not None \
+                and self.counted_of_triggers.any_in(self._words):
+            unit = self._counted_of_unit(text, fig, s_start, row_rules)
         if unit is None and previous:
             last = previous[-1]
             if last["unit"]:
@@ -852,6 +862,36 @@ class Engine:
             return None
         unit, rule_id, _alternation = self.predicate_rules[int(m.lastgroup[1:])]
         return unit, rule_id
+
+    def _counted_of_unit(self, text: str, fig: numbers.Figure, s_start: int,
+                         row_rules: list[str]) -> _Unit | None:
+        """What "the number of X" before the figure, in its clause, counts: X read as
+        the words after a figure are ("the number of confirmed cholera cases has climbed
+        past 3,400": cases). None when another figure stands between."""
+        window_start = max(s_start, fig.start - 120)
+        for brk in self.entity_breaks:
+            at = text.rfind(brk, window_start, fig.start)
+            if at >= 0:
+                window_start = at + len(brk)
+        found = None
+        for found in self._counted_of.finditer(text, window_start, fig.start):
+            pass
+        if found is None or self._digit.search(text, found.end(), fig.start):
+            return None
+        # The reader sets where the figure's own phrase ends: kept as it was.
+        phrase_end, plain_end = self._phrase_end, self._plain_end
+        head, status, plain = self._noun_phrase(text, found.end(), fig.start)
+        self._phrase_end, self._plain_end = phrase_end, plain_end
+        if status:
+            unit = _Unit(status[0], status[1], True)
+        elif head and head[0] != "currency":
+            unit = _Unit(head[0], head[1], head[2])
+        elif plain:
+            unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
+        else:
+            return None
+        row_rules.append(self.counted_of_rule)
+        return unit
 
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
         if not self.before_triggers.any_in(self._words):
