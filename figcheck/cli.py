@@ -53,7 +53,8 @@ def program() -> NoReturn:
     tables), about a twentieth of a second of a ``figcheck check`` that costs one; the
     program ends without it (as mypy does), once its output is flushed. Not when the
     command left something running that its own shutdown stops (a thread, a worker
-    process, a Dask cluster): then the interpreter ends it as usual.
+    process, a Dask cluster), nor under a tracer or profiler (coverage, cProfile), which
+    write their results at the end: then the interpreter ends it as usual.
     """
     code = main()
     if _nothing_left_running():
@@ -71,6 +72,8 @@ def _nothing_left_running() -> bool:
     import threading
 
     if threading.active_count() > 1 or "distributed" in sys.modules:
+        return False
+    if sys.gettrace() is not None or sys.getprofile() is not None or "coverage" in sys.modules:
         return False
     processes = sys.modules.get("multiprocessing")
     return processes is None or not processes.active_children()

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
-from figcheck import claims, dates, limits, schema, sources
+from figcheck import claims, dates, limits, pattern_store, schema, sources
 from figcheck.article import Article, Skipped
 from figcheck.config import Config
 
@@ -238,6 +238,7 @@ def _read_chunk(task: _Read) -> _ReadDone:
                 counts.append((found.doc, len(article_rows)))
                 items.append(_Seen(item, number, found.doc, found.published, len(article_rows),
                                    failure, deferred=False))
+    pattern_store.store.save()  # (the patterns the chunk compiled, for the next run)
     return _ReadDone(files, items, _claims_frame(rows, counts, task))
 
 
@@ -271,6 +272,7 @@ def _redo_chunk(task: _Redo) -> _RedoDone:
                     count = len(article_rows)
                     counts.append((article.doc, count))
             done.append((again.position, count, failure))
+    pattern_store.store.save()
     return _RedoDone(done, _claims_frame(rows, counts, task))
 
 

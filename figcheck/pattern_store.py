@@ -5,33 +5,45 @@ compile, a sixth of a ``figcheck check`` that finds 20 new articles in a cached 
 A compiled pattern pickles with its compiled code, and unpickling one skips the parse,
 so the patterns a run compiles are kept, pickled, where Python keeps the package's own
 compiled modules: ``figcheck/__pycache__/``, or the package's path under
-``PYTHONPYCACHEPREFIX`` when that is set. Whoever can write there can already change
-figcheck's code, so the file is trusted as its bytecode is, and even so it may only build
-compiled patterns. Nothing of an article batch or of a cache file (which may come from a
-repository) is ever unpickled.
+``PYTHONPYCACHEPREFIX`` when that is set.
 
-The file is named after the versions that decide the compiled code (``regex``'s, its
-default syntax version, and the interpreter's), and a pattern is found by its source and
-flags, so a pattern compiled under anything else is never used. An unreadable or foreign
-file is ignored, and a folder that cannot be written (a read-only install) only means
-that every run compiles its patterns, as before.
+What guards the file: the folder's permissions, as for the bytecode beside it (whoever can
+write there can change figcheck's code anyway). A compiled pattern's code goes to
+``regex``'s C engine as it is, and code it did not make can crash the process, so the file
+is sealed: a SHA-256 of its content and of the build of ``regex`` that wrote it (version,
+and size and time of its compiled extension). A file cut short, a bit flipped on disk or a
+file of another build is ignored, and its unpickler builds nothing but compiled patterns.
+Nothing of an article batch or of a cache file (which may come from a repository) is ever
+unpickled.
+
+A pattern is found by its source, flags and ``regex``'s default syntax version, so a
+pattern compiled otherwise is never used. A folder that cannot be written (a read-only
+install) only means that every run compiles its patterns, as before. The file is written
+whatever ``PYTHONDONTWRITEBYTECODE`` says: it is figcheck's, not Python's.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import sys
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 import regex
+from regex import _regex as _regex_extension
 
 #: Past this many patterns the file keeps only those of the run that writes it (each
 #: folder of a user's own rules makes patterns of its own).
 MAX_PATTERNS = 2000
 
-_Key = tuple[str, int]
+_MAGIC = b"figcheck compiled patterns 1\n"
+
+#: (source, flags, regex's default syntax version when compiled): the version decides how
+#: a pattern without a version flag of its own is compiled, and a program may change it.
+_Key = tuple[str, int, int]
 
 
 def default_folder() -> Path:
@@ -44,8 +56,41 @@ def default_folder() -> Path:
 
 
 def _file_name() -> str:
-    return (f"patterns.regex-{regex.__version__}-v{int(regex.DEFAULT_VERSION)}."
-            f"{sys.implementation.cache_tag}.pickle")
+    return f"patterns.regex-{regex.__version__}.{sys.implementation.cache_tag}.pickle"
+
+
+def _build() -> bytes:
+    """What tells this build of ``regex`` from another: its version, and the size and time
+    of its compiled extension (a ``regex`` rebuilt from source may keep its version)."""
+    try:
+        info = os.stat(_regex_extension.__file__)
+        extension = f"{info.st_size}:{info.st_mtime_ns}"
+    except (AttributeError, OSError):
+        extension = "?"
+    return f"{regex.__version__}|{extension}|{sys.implementation.cache_tag}\n".encode()
+
+
+def _seal(payload: bytes) -> bytes:
+    return _MAGIC + hashlib.sha256(_build() + payload).digest() + payload
+
+
+def _unseal(data: bytes) -> bytes | None:
+    """The payload of a file this build of regex and figcheck wrote, whole; else None.
+
+    A compiled pattern's code goes to ``regex``'s C engine as it is, and code it did not
+    make can crash the process: a bit flipped on disk, or a file of another build of
+    ``regex``, must not reach it.
+    """
+    seal = len(_MAGIC) + hashlib.sha256().digest_size
+    if not data.startswith(_MAGIC) or len(data) < seal:
+        return None
+    payload = data[seal:]
+    if hashlib.sha256(_build() + payload).digest() != data[len(_MAGIC):seal]:
+        return None
+    return payload
+
+
+_STORES: "weakref.WeakSet[PatternStore]" = weakref.WeakSet()
 
 
 class PatternStore:
@@ -57,10 +102,11 @@ class PatternStore:
         self._used: set[_Key] = set()
         self._new = 0
         self._lock = threading.Lock()
+        _STORES.add(self)
 
     def compile(self, source: str, flags: int = 0) -> regex.Pattern:
         """``regex.compile(source, flags)``, from the file when it holds the pattern."""
-        key = (source, int(flags))
+        key = (source, int(flags), int(regex.DEFAULT_VERSION))
         kept = self._kept if self._kept is not None else self._read()
         compiled = kept.get(key)
         if compiled is None:
@@ -76,21 +122,23 @@ class PatternStore:
         """Write the file when this run compiled patterns it did not hold; whether written.
 
         The file is replaced at once (written aside, then renamed), so a run reading it
-        while another writes sees the old file or the new one, whole.
+        while another writes sees the old file or the new one, whole. A write that fails
+        is tried again at the next save.
         """
         if not self._new:
             return False
         with self._lock:
             kept = dict(self._kept or {})
-            self._new = 0
+            new = self._new
         if len(kept) > MAX_PATTERNS:
             kept = {key: compiled for key, compiled in kept.items() if key in self._used}
         try:
+            data = _seal(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".patterns-")
             try:
                 with os.fdopen(handle, "wb") as out:
-                    pickle.dump(kept, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(data)
                 # (the mode of figcheck's own files, as Python gives its bytecode)
                 os.chmod(temporary, os.stat(__file__).st_mode & 0o666)
                 os.replace(temporary, self.path)
@@ -101,34 +149,60 @@ class PatternStore:
             # (a read-only install, or a pattern object that is not regex's own: the next
             # run compiles them again)
             return False
+        with self._lock:
+            self._new -= new
         return True
 
     def _read(self) -> dict[_Key, regex.Pattern]:
         kept: dict[_Key, regex.Pattern] = {}
         try:
             with open(self.path, "rb") as handle:
-                loaded = _PatternUnpickler(handle).load()
+                payload = _unseal(handle.read())
+            loaded = _PatternUnpickler.loads(payload) if payload is not None else {}
         except FileNotFoundError:
             loaded = {}
-        except Exception:  # noqa: BLE001  (a file cut short, or from an older figcheck)
+        except Exception:  # noqa: BLE001  (a file this build wrote, yet unreadable: ignored)
             loaded = {}
         if isinstance(loaded, dict):
             kept = {key: compiled for key, compiled in loaded.items()
-                    if isinstance(key, tuple) and len(key) == 2
+                    if type(key) is tuple and len(key) == 3 and type(key[0]) is str
+                    and type(key[1]) is int and type(key[2]) is int
                     and isinstance(compiled, regex.Pattern) and compiled.pattern == key[0]}
         with self._lock:
             if self._kept is None:
                 self._kept = kept
             return self._kept
 
+    def _forked(self) -> None:
+        # A child of fork: the lock may have been held by a thread that is not in the
+        # child, and what the parent compiled is the parent's to save.
+        self._lock = threading.Lock()
+        self._new = 0
+
+
+def _after_fork_in_child() -> None:
+    for pattern_store in list(_STORES):
+        pattern_store._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 class _PatternUnpickler(pickle.Unpickler):
-    """Builds compiled patterns and plain data, nothing else, whatever the file says."""
+    """Builds compiled patterns and plain data, nothing else, whatever the file says (a
+    second guard: the seal is what keeps code ``regex`` did not make from its engine)."""
 
     def find_class(self, module: str, name: str):
         if (module, name) == ("regex._regex", "compile"):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"not a compiled pattern: {module}.{name}")
+
+    @classmethod
+    def loads(cls, payload: bytes):
+        import io
+
+        return cls(io.BytesIO(payload)).load()
 
 
 #: The store the engine's patterns are compiled through.

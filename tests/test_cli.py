@@ -231,6 +231,43 @@ def test_the_program_leaves_the_usual_shutdown_to_what_is_still_running(monkeypa
     assert not cli._nothing_left_running()
 
 
+def test_under_a_profiler_the_program_ends_as_usual_so_the_profile_is_written(tmp_path, batch):
+    import subprocess
+    import sys
+
+    profile = tmp_path / "claims.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "figcheck",
+                           "claims", str(batch)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert profile.stat().st_size > 0
+
+
+def test_the_program_ends_at_once_and_a_last_line_without_newline_still_arrives(tmp_path):
+    # In a child whose main writes a last line without a newline (held in the buffer), and
+    # registers an exit handler that a normal shutdown would run: the line arrives, the
+    # handler does not run, the exit code is kept.
+    import subprocess
+    import sys
+
+    child = (
+        "import atexit, sys\n"
+        "from figcheck import cli\n"
+        "atexit.register(lambda: print('normal shutdown'))\n"
+        "def command():\n"
+        "    sys.stdout.write('last line, no newline')\n"
+        "    sys.stderr.write('progress 9/9')\n"
+        "    return 3\n"
+        "cli.main = command\n"
+        "cli.program()\n")
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, env=environment)
+    assert done.returncode == 3
+    assert done.stdout == "last line, no newline"
+    assert done.stderr == "progress 9/9"
+
+
 def test_the_installed_command_and_python_m_run_the_program():
     import tomllib
 
