@@ -148,8 +148,8 @@ class Engine:
         self._exclusion_checks = []
         for k, rule in enumerate(self.exclusions):
             data = rule.data
-            if data.get("needs_people_unit"):
-                continue  # decided once the unit is known
+            if data.get("needs_people_unit") or data.get("falling_pair"):
+                continue  # decided once the unit is known, or the figure parsed
             before_words = frozenset(book.lists[data["before_word_list"]]) \
                 if data.get("before_word_list") else None
             applies = (bool(data.get("digits_only")), bool(data.get("words_only")),
@@ -185,6 +185,7 @@ class Engine:
             for k, rule in enumerate(self.qualifiers) if rule.get("after")}
         self.date_exclusions = {r.id for r in self.exclusions if r.get("calendar_date")}
         self.small_count_rule = next(r for r in self.exclusions if r.get("needs_people_unit"))
+        self.falling_pair_rule = next((r for r in self.exclusions if r.get("falling_pair")), None)
         # -- units
         self.unit_nouns: dict[tuple[str, ...], tuple[str, str, bool]] = {}
         self.unit_status: dict[str, tuple[str, str]] = {}
@@ -421,6 +422,10 @@ class Engine:
                 continue
             same_as_checked = checked == (fig.core_end, fig.end) and fig.core_start == pos
             excluded = None if same_as_checked else self._excluded(text, fig)
+            if not excluded and fig.falling_pair_end and self._falling_pair(fig):
+                # "passed 68-32": a tally or a score; its second number goes with it.
+                excluded = self.falling_pair_rule.id
+                consumed = max(consumed, fig.falling_pair_end)
             if excluded in self.date_exclusions:
                 state.day_numbers.append(fig.core_start)
             if excluded:
@@ -683,6 +688,14 @@ class Engine:
         """Spelled-out counts this small are figures only when they count people."""
         limit = self.small_count_rule.get("max_value")
         return fig.written_in_words and not fig.is_range and fig.value is not None and fig.value <= limit
+
+    def _falling_pair(self, fig: numbers.Figure) -> bool:
+        """Two numbers joined by a dash, the second not larger, within the rule's bound."""
+        rule = self.falling_pair_rule
+        if rule is None:
+            return False
+        limit = rule.get("max_value")
+        return limit is None or (fig.core_value is not None and fig.core_value <= limit)
 
     def _qualifier(self, text: str, fig: numbers.Figure) -> tuple[str, str | None]:
         """The qualifier whose wording stands right before (or after) the figure; the

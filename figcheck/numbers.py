@@ -72,6 +72,9 @@ class Figure:
     opener: str | None = None
     #: The value of the first number alone (``27`` of ``October 27-28``).
     core_value: float | None = None
+    #: Where the second of two numbers in digits joined by a dash ends, when it is not
+    #: larger than the first ("68-32", "3-1": a tally or a score, no range); else 0.
+    falling_pair_end: int = 0
 
 
 class _Tok:
@@ -218,6 +221,7 @@ class Grammar:
         value, low, high = first.value, first.value, first.value
         is_range = False
         opener = None
+        falling_pair_end = 0
         if vague:
             value, low, high = None, first.value * vague[0], first.value * vague[1] - 1
             figure_rules.append("NUM-VAGUE")
@@ -242,6 +246,11 @@ class Grammar:
                 else:
                     low = high = first.value
                     opener = None
+                    joint = toks[last_tok].end
+                    second_tok = toks[atom2.first]
+                    if not first.words and second_tok.kind == "num" \
+                            and text[joint:joint + 1] in _DASHES and second_tok.start == joint + 1:
+                        falling_pair_end = second_tok.end
         figure_rules.insert(0, "NUM-WORDS" if first.words else "NUM-DIGITS")
         if first.scale and not first.words:
             figure_rules.append("NUM-SCALE")
@@ -254,7 +263,7 @@ class Grammar:
                       percent=percent, written_in_words=first.words,
                       has_scale=first.scale is not None, rule_ids=figure_rules,
                       core_start=core_start, core_end=toks[first.last].end, opener=opener,
-                      core_value=first.value)
+                      core_value=first.value, falling_pair_end=falling_pair_end)
 
     def _plain_figure(self, text: str, pos: int) -> Figure | None:
         """Most figures are bare digits followed by an ordinary word ("11,000 soldiers"):
