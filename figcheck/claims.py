@@ -233,6 +233,7 @@ class Engine:
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
         self.generic_units = {r.get("unit") for r in book.of("units") if r.get("generic")}
         self.group_nouns = {w.lower() for w in book.lists["group_noun"]}
+        self.irregular_plurals = frozenset(w.lower() for w in book.lists["irregular_plural"])
         self.group_links = {w.lower() for w in book.lists["group_link"]}
         self.coordinators = {w.lower() for w in book.lists["coordinator"]}
         self.strength_words = {w.lower() for w in book.lists["strength_word"]}
@@ -836,7 +837,7 @@ class Engine:
                     i += 1
                     continue
                 break
-            if word[:1].islower() and low.endswith("s") and len(low) > 3:
+            if word[:1].islower() and (low.endswith("s") and len(low) > 3 or low in self.irregular_plurals):
                 plain = low
                 self._plain_end = _without_full_stop(text, w_end)
             modifiers += 1
