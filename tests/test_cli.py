@@ -216,8 +216,20 @@ def test_the_program_ends_at_once_with_its_output_whole_and_its_exit_code(tmp_pa
 
 
 def test_the_program_leaves_the_usual_shutdown_to_what_is_still_running(monkeypatch):
+    import sys
     import threading
 
+    # (as in a figcheck process: what other tests of this session left running is not counted)
+    import types
+
+    left = len(threading.enumerate())
+    monkeypatch.setattr(threading, "active_count", lambda: len(threading.enumerate()) - left + 1)
+    monkeypatch.setitem(sys.modules, "multiprocessing",
+                        types.SimpleNamespace(active_children=lambda: []))
+    monkeypatch.delitem(sys.modules, "distributed", raising=False)
+    monkeypatch.delitem(sys.modules, "coverage", raising=False)
+    monkeypatch.setattr(sys, "gettrace", lambda: None)
+    monkeypatch.setattr(sys, "getprofile", lambda: None)
     assert cli._nothing_left_running()
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
@@ -303,6 +315,7 @@ def test_the_program_flushes_what_its_streams_hold_before_it_ends(monkeypatch):
         return 1
 
     monkeypatch.setattr(cli, "main", command)
+    monkeypatch.setattr(cli, "_nothing_left_running", lambda: True)
     monkeypatch.setattr(cli.os, "_exit", lambda code: ended.append(code))
     with pytest.raises(SystemExit):  # (os._exit, replaced, returned: sys.exit follows)
         cli.program()
