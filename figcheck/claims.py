@@ -282,6 +282,8 @@ class Engine:
         self.speaker_nouns = {w.lower() for w in book.lists["speaker_noun"]}
         self.title_words = set(book.lists["title_word"])
         self.not_name_words = set(book.lists["not_name_word"])
+        self.organisation_links = {w.lower() for w in book.lists["organisation_link"]}
+        self.organisation_words = frozenset(book.lists["organisation_word"])
         self.person_nouns = {w.lower() for w in book.lists["person_noun"]}
         self.pronouns = {}
         for kind in ("person", "agency", "outlet"):
@@ -1230,6 +1232,39 @@ class Engine:
             return " ".join(reversed(run))
         return None
 
+    def _organisation(self, phrase: str, name: str) -> str | None:
+        """The body's whole name when ``name``, the trailing run of ``_person_name``, ends one.
+
+        "the International Committee of the Red Cross": the run is "Red Cross"; walking back
+        across link words (of, for, on, the) and capitalised words, the leftmost part between
+        links that holds an organisation word ("International Committee") starts the name.
+        "Anna Smith of the Red Cross" and "Maria Lopez of the World Bank" have none before
+        the run, so None. The word right before the run must be a link: in "Ministry of
+        Foreign Affairs Spokeswoman Maria Zakharova" the run is a person's name.
+        """
+        words = phrase.rstrip(".").split()
+        start = len(words) - len(name.split())
+        begin = None
+        has_word = False
+        i = start
+        while i > 0:
+            word = words[i - 1].strip("()\"\u201c\u201d,")
+            if word.lower() in self.organisation_links:
+                if has_word:
+                    begin = i
+                has_word = False
+            elif i == start or not word[:1].isupper() or word in self.not_name_words \
+                    or word.endswith(("\u2019s", "'s")):
+                break
+            else:
+                has_word = has_word or word in self.organisation_words
+            i -= 1
+        if has_word:
+            begin = i
+        if begin is None:
+            return None
+        return " ".join(w.strip("()\"\u201c\u201d,") for w in words[begin:])
+
     def _speaker(self, phrase: str, state: ArticleState, rule_id: str, at: int) -> Speaker | None:
         phrase = " ".join(phrase.split()).strip(" ,.\u2014-")
         if not phrase or len(phrase) > 120:
@@ -1266,10 +1301,13 @@ class Engine:
         name = self._person_name(phrase)
         if name and any(name in m.group() for m, _k in known):
             name = None  # "the Washington Post" is a known outlet, not a person
+        body = self._organisation(phrase, name) if name and not person else None
         speaker = None
         if person:
             canonical, kind, sid = person[1]
             speaker = Speaker(canonical, kind, sid)
+        elif body:
+            speaker = Speaker(body, "agency", "ATTR-ORGANISATION")
         elif name:
             resolved = self._known_name(name, state)
             speaker = resolved or Speaker(name, "person", rule_id)
