@@ -285,6 +285,7 @@ class Engine:
         self.organisation_links = {w.lower() for w in book.lists["organisation_link"]}
         self.organisation_words = frozenset(book.lists["organisation_word"])
         self.person_nouns = {w.lower() for w in book.lists["person_noun"]}
+        self.place_prepositions = {w.lower() for w in book.lists["place_preposition"]}
         self.pronouns = {}
         for kind in ("person", "agency", "outlet"):
             for p in book.lists[f"pronoun_{kind}"]:
@@ -1117,8 +1118,11 @@ class Engine:
                 phrase = text[m.end():phrase_end]
                 phrase_words = phrase.lower().split()
                 named = phrase.strip()[:1].isupper() and next_word not in self.determiners
-                body = next_word in self.determiners and len(phrase_words) <= 5 \
-                    and phrase_words[-1].strip(".,") in self.speaker_nouns \
+                # ", said the health ministry.", ", said the International Committee of the
+                # Red Cross.": a determiner, then a speaker noun last or a capitalised name.
+                body = next_word in self.determiners and len(phrase_words) >= 2 \
+                    and (len(phrase_words) <= 5 and phrase_words[-1].strip(".,") in self.speaker_nouns
+                         or len(phrase_words) <= 10 and phrase.split()[1][:1].isupper()) \
                     and text[phrase_end:phrase_end + 1] in (".", ",", ";", "")
                 if phrase.strip() and (named or body):
                     speaker = self._speaker(phrase, state, "ATTR-TRAILING", m.end())
@@ -1210,7 +1214,25 @@ class Engine:
         return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
     def _looks_like_name(self, phrase: str) -> bool:
-        return bool(self._person_name(phrase)) or bool(self._speaker_alias.search(phrase))
+        """A name the role after the next comma may stand in apposition to.
+
+        "Maj. Gen. Pat Ryder, the Pentagon's press secretary, said": yes. A capitalised run or
+        a known name right after a place preposition (and a house number) is a place: "hurt
+        in Kryvyi Rih, the regional governor said", "at 27 Main Street, the fire department
+        said" keep the role as the speaker.
+        """
+        words = phrase.split()
+        name = self._person_name(phrase)
+        if name:
+            before = words[:len(words) - len(name.split())]
+        else:
+            alias = self._speaker_alias.search(phrase)
+            if not alias:
+                return False
+            before = phrase[:alias.start()].split()
+        if before and any(ch.isdigit() for ch in before[-1]):
+            before = before[:-1]  # "at 27 Main Street"
+        return not (before and before[-1].lower() in self.place_prepositions)
 
     def _person_name(self, phrase: str) -> str | None:
         """A trailing run of two to four capitalized words that are not titles or places."""
