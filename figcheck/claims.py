@@ -885,15 +885,8 @@ class Engine:
         """What "the number of X" before the figure, in its clause, counts: X read as
         the words after a figure are ("the number of confirmed cholera cases has climbed
         past 3,400": cases). None when another figure stands between."""
-        window_start = max(s_start, fig.start - 120)
-        for brk in self.entity_breaks:
-            at = text.rfind(brk, window_start, fig.start)
-            if at >= 0:
-                window_start = at + len(brk)
-        found = None
-        for found in self._counted_of.finditer(text, window_start, fig.start):
-            pass
-        if found is None or self._digit.search(text, found.end(), fig.start):
+        found = self._last_in_clause(self._counted_of, text, fig, s_start)
+        if found is None:
             return None
         # The reader sets where the figure's own phrase ends: kept as it was.
         phrase_end, plain_end = self._phrase_end, self._plain_end
@@ -913,21 +906,32 @@ class Engine:
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
         if not self.before_triggers.any_in(self._words):
             return None
-        lo = max(s_start, fig.start - 120)
-        window_start = lo
-        for brk in self.entity_breaks:
-            at = text.rfind(brk, lo, fig.start)
-            if at >= 0:
-                window_start = max(window_start, at + len(brk))
-        best = None
-        for m in self._before_unit.finditer(text, window_start, fig.start):
-            best = m
+        best = self._last_in_clause(self._before_unit, text, fig, s_start)
         if best is None:
-            return None
-        if self._digit.search(text, best.end(), fig.start):
             return None
         key = " ".join(best.group().lower().split())
         return self.befores.get(key)
+
+    def _last_in_clause(self, pattern: rules.Pattern, text: str, fig: numbers.Figure,
+                        s_start: int) -> regex.Match | None:
+        """The last match of ``pattern`` in the figure's clause before it (at most 120
+        characters back), when no other figure stands between it and the figure."""
+        window_start = self._clause_start(text, max(s_start, fig.start - 120), fig.start)
+        last = None
+        for last in pattern.finditer(text, window_start, fig.start):
+            pass
+        if last is None or self._digit.search(text, last.end(), fig.start):
+            return None
+        return last
+
+    def _clause_start(self, text: str, start: int, end: int) -> int:
+        """Where the clause that holds ``end`` starts, at ``start`` or after."""
+        clause_start = start
+        for brk in self.entity_breaks:
+            at = text.rfind(brk, start, end)
+            if at >= 0:
+                clause_start = max(clause_start, at + len(brk))
+        return clause_start
 
     def _composite(self, text: str, fig: numbers.Figure, s_end: int):
         """A group count and the size of each group: "two brigades ..., each of 6,000",
@@ -987,11 +991,7 @@ class Engine:
         if place:
             entity, rule_id = self._joined_entity(text, place, limit, group="alias")
             return entity, rule_id, phrase_end
-        clause_start = s_start
-        for sep in self.entity_breaks:
-            at = text.rfind(sep, s_start, fig.start)
-            if at >= 0:
-                clause_start = max(clause_start, at + len(sep))
+        clause_start = self._clause_start(text, s_start, fig.start)
         skip = self._speaker_spans
         for m in self._entity.finditer(text, clause_start, fig.start):
             if any(s <= m.start() < e for s, e in skip):
