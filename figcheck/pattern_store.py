@@ -24,6 +24,7 @@ whatever ``PYTHONDONTWRITEBYTECODE`` says: it is figcheck's, not Python's.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -200,8 +201,6 @@ class _PatternUnpickler(pickle.Unpickler):
 
     @classmethod
     def loads(cls, payload: bytes):
-        import io
-
         return cls(io.BytesIO(payload)).load()
 
 

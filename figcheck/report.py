@@ -235,10 +235,9 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
 
 class _Columns:
     def __init__(self, claims: pd.DataFrame):
-        def strs(name):
-            return text_list(claims[name])
-        self.text, self.doc, self.source = strs("text"), strs("doc"), strs("source")
-        self.attributed_to, self.url, self.reason = strs("attributed_to"), strs("url"), strs("quantity_reason")
+        self.text, self.doc, self.source = (text_list(claims[name]) for name in ("text", "doc", "source"))
+        self.attributed_to, self.url, self.reason = (
+            text_list(claims[name]) for name in ("attributed_to", "url", "quantity_reason"))
         self.hedged = claims["hedged"].tolist()
         as_of = claims["as_of"]
         as_of = as_of.where(as_of.notna(), claims["published"])
