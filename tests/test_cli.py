@@ -280,6 +280,35 @@ def test_the_program_ends_at_once_and_a_last_line_without_newline_still_arrives(
     assert done.stderr == "progress 9/9"
 
 
+def test_the_program_runs_numpy_s_blas_on_one_thread_and_a_notebook_keeps_its_own(tmp_path):
+    # OpenBLAS reads its thread count once, when NumPy loads it: the program sets it before
+    # (its workers inherit it); a caller's own setting wins; a plain import leaves it alone.
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(
+        "import atexit, os\n"
+        "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
+        "    str(os.environ.get('OPENBLAS_NUM_THREADS'))))\n", encoding="utf-8")
+    seen = tmp_path / "seen.txt"
+
+    def threads_seen(*args: str, **env: str) -> str:
+        environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        environment.update(PYTHONPATH=str(probe), SEEN=str(seen), **env)
+        subprocess.run([sys.executable, *args], capture_output=True, cwd=tmp_path,
+                       timeout=120, env=environment, check=True)
+        return seen.read_text(encoding="utf-8")
+
+    assert threads_seen("-m", "figcheck", "--version") == "1"
+    assert threads_seen("-m", "figcheck", "--version", OPENBLAS_NUM_THREADS="3") == "3"
+    assert threads_seen("-c", "import figcheck") == "None"
+    installed = Path(sys.executable).with_name("figcheck")
+    if installed.exists():  # (the command pip made: run as its file, by this Python)
+        assert threads_seen(str(installed), "--version") == "1"
+
+
 def test_the_installed_command_and_python_m_run_the_program():
     import tomllib
 
