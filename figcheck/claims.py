@@ -268,8 +268,13 @@ class Engine:
             for alias in rule.get("aliases", []):
                 self.speaker_of[alias] = (rule.get("canonical"), rule.get("kind"), rule.id)
                 self.speaker_of[alias.replace("'", "\u2019")] = (rule.get("canonical"), rule.get("kind"), rule.id)
+        # "the health ministry" for "the Health Ministry": a name of several words written
+        # with lower-case letters is matched in any capitalisation. An acronym ("NIS", "WHO",
+        # "AP") or a single word ("Trump") keeps its case, or it would match ordinary words.
+        any_case = [a for a in self.speaker_of if len(a.split()) > 1 and any(c.islower() for c in a)]
+        self.speaker_of_any_case = {a.casefold(): self.speaker_of[a] for a in any_case}
         self._speaker_alias = rules.compile(
-            r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of) + r")(?![\w])")
+            r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of, any_case) + r")(?![\w])")
         self._speech_verb = rules.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
         self._verb_prefix = rules.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
         self._trailing_date = rules.compile(
@@ -1318,7 +1323,7 @@ class Engine:
             if owner:
                 state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
             return owner
-        known = [(m, self.speaker_of[m.group()]) for m in self._speaker_alias.finditer(phrase)]
+        known = [(m, self._known_speaker(m.group())) for m in self._speaker_alias.finditer(phrase)]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
         if name and any(name in m.group() for m, _k in known):
@@ -1369,6 +1374,11 @@ class Engine:
             if name and name != speaker.name:
                 state.names.append(Speaker(name, "alias:" + speaker.name, speaker.rule_id))
         return speaker
+
+    def _known_speaker(self, alias: str) -> tuple[str, str, str]:
+        """The canonical name, kind and rule of an alias the alias pattern matched."""
+        found = self.speaker_of.get(alias)
+        return found if found is not None else self.speaker_of_any_case[alias.casefold()]
 
     def _known_name(self, name: str, state: ArticleState) -> Speaker | None:
         """A surname or given name that stands for a full name met earlier in the article."""

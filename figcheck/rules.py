@@ -218,10 +218,15 @@ def _compile(pattern: str, flags: int) -> Pattern:
     return Pattern(pattern, flags=flags)
 
 
-def list_alternation(words: Iterable[str]) -> str:
-    """An alternation matching any word, longest first, spaces as ``\\s+``."""
+def list_alternation(words: Iterable[str], any_case: Iterable[str] = ()) -> str:
+    """An alternation matching any word, longest first, spaces as ``\\s+``; the words of
+    ``any_case`` match in any capitalisation, the others only as written."""
     unique = sorted(set(words), key=lambda w: (-len(w), w))
-    parts = [r"\s+".join(regex.escape(piece) for piece in w.split()) for w in unique]
+    folded = set(any_case)
+    parts = []
+    for w in unique:
+        part = r"\s+".join(regex.escape(piece) for piece in w.split())
+        parts.append(f"(?i:{part})" if w in folded else part)
     return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
 
 
