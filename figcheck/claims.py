@@ -343,6 +343,7 @@ class Engine:
         self._leading_determiner = rules.compile(r"(?i)^(?:" + f["determiner"] + r")\s+")
         self._speaker_phrase_end = rules.compile(
             r"[,;:.\u201c\u201d\"(]|\s(?:" + f["speaker_phrase_end"] + r")\s|\n")
+        self._speaker_tail = rules.compile(f["speaker_tail"])
         self._document_of = rules.compile(
             r"(?i)(?:" + f["determiner"] + r"\s+)?(?:" + f["source_document"] + r")\s+(?:from|of|by)\s+(.+)")
         self._citing_gap = rules.compile(
@@ -1128,7 +1129,7 @@ class Engine:
                 body = next_word in self.determiners and len(phrase_words) >= 2 \
                     and (len(phrase_words) <= 5 and phrase_words[-1].strip(".,") in self.speaker_nouns
                          or len(phrase_words) <= 10 and phrase.split()[1][:1].isupper()) \
-                    and text[phrase_end:phrase_end + 1] in (".", ",", ";", "")
+                    and self._speaker_tail.match(text, phrase_end, e) is not None
                 if phrase.strip() and (named or body):
                     speaker = self._speaker(phrase, state, "ATTR-TRAILING", m.end())
                     cue = Cue(m.start(), phrase_end, speaker, "ATTR-TRAILING")
