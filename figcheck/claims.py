@@ -41,6 +41,8 @@ ARTICLE_TIME_LIMIT_SECONDS = 2.0
 _DEADLINE_EVERY = 64
 #: How far back the word before a number is looked for ("September" and its space).
 _WORD_BEFORE_REACH = 16
+#: The kinds of speaker a pronoun may carry (attribution.toml pronoun_<kind>).
+_PRONOUN_KINDS = ("person", "agency", "outlet", "other")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014")
 _CLOSING_QUOTES = frozenset("\u201d\"'\u2019")
 _END_MARKS = ".!?\u2026\"'\u201d\u2019)]"
@@ -292,7 +294,7 @@ class Engine:
         self.person_nouns = {w.lower() for w in book.lists["person_noun"]}
         self.place_prepositions = {w.lower() for w in book.lists["place_preposition"]}
         self.pronouns = {}
-        for kind in ("person", "agency", "outlet"):
+        for kind in _PRONOUN_KINDS:
             for p in book.lists[f"pronoun_{kind}"]:
                 self.pronouns[p.lower()] = kind
         self.source_documents = {w.lower() for w in book.lists["source_document"]}
@@ -316,12 +318,12 @@ class Engine:
         # Only a sentence that refers back ("He added", "the report said") needs the one before.
         self._anaphoric_speaker = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(
-                [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
+                [p for kind in _PRONOUN_KINDS for p in book.lists[f"pronoun_{kind}"]]
                 + [f"the {d}" for d in book.lists["source_document"]]
                 + [f"The {d}" for d in book.lists["source_document"]])
             + r")\s+(?:(?:" + f["verb_prefix"] + r")\s+)*(?:" + f["speech_verb"] + r")(?![\w])")
         self.anaphora_triggers = rules.Triggers(
-            [p for kind in ("person", "agency", "outlet") for p in book.lists[f"pronoun_{kind}"]]
+            [p for kind in _PRONOUN_KINDS for p in book.lists[f"pronoun_{kind}"]]
             + book.lists["source_document"])
         self._acronym = rules.compile(r"\((?P<abbr>[A-Z][A-Za-z.&-]{1,9})\)")
         self._capitalized = rules.compile(r"[A-Z\u00c0-\u00de][\w\u2019'.-]*")
@@ -337,6 +339,7 @@ class Engine:
         self.speaker_breaks = list(book.lists["speaker_clause_break"])
         self.relative_pronouns = {w.lower() for w in book.lists["relative_pronoun"]}
         self.determiners = {w.lower() for w in book.lists["determiner"]}
+        self.indefinite_articles = {w.lower() for w in book.lists["indefinite_article"]}
         self.noun_markers = {w.lower() for w in book.lists["noun_marker"]}
         self._antecedent = rules.compile(
             r"(?i)\b(?:" + f["antecedent_preposition"] + r")\s+(?=(?:" + f["determiner"] + r")\b)")
@@ -1173,6 +1176,8 @@ class Engine:
         cut = max([chunk.rfind(mark) for mark in ("\u201c", "\u201d", '"')]
                   + [chunk.rfind(brk) + len(brk) - 1 for brk in self.speaker_breaks if brk in chunk])
         rel = None
+        clause_cut = cut
+        last_relative = None
         for pronoun in self.relative_pronouns:
             word = f" {pronoun} "
             at = chunk.rfind(word)
@@ -1181,6 +1186,8 @@ class Engine:
                 if not rest or rest.lower() in self.pronouns:
                     rel = at
                 cut = max(cut, at + len(word) - 1)
+                if last_relative is None or at > last_relative[0]:
+                    last_relative = (at, rest)
         if rel is not None and not chunk[cut + 1:].strip():
             # "a US military official, who cited ...": the relative clause's antecedent.
             head = chunk[:rel].rstrip(" ,")
@@ -1188,6 +1195,13 @@ class Engine:
             head_start = floor + chunk.find(head) if head else floor
             speaker = self._speaker(head, state, "ATTR-RELATIVE", head_start)
             return speaker, head_start, None
+        if last_relative and self._describes_subject(last_relative[1]) \
+                and chunk[clause_cut + 1:last_relative[0]].strip(" ,"):
+            # "Officials who spoke on condition of anonymity said": the clause describes the
+            # speaker, who stands before it.
+            chunk_end = floor + last_relative[0]
+            chunk = chunk[:last_relative[0]]
+            cut = clause_cut
         if cut >= 0:
             chunk = chunk[cut + 1:]
         offset = chunk_end - len(chunk)
@@ -1212,11 +1226,28 @@ class Engine:
         speaker = self._speaker(candidate, state, "ATTR-SAID", start)
         return speaker, start, cited
 
+    def _describes_subject(self, clause: str) -> bool:
+        """A relative clause before a speech verb whose own subject is the antecedent.
+
+        "who spoke on condition of anonymity": yes, a verb follows the pronoun. "which the
+        ministry said", "that officials said", "that Ukraine's army reported": no, the
+        clause has a speaker of its own.
+        """
+        clause = clause.rstrip(" ,")
+        words = clause.lower().split()
+        if not words or "," in clause or not clause[:1].islower():
+            return False
+        if words[0] in self.determiners or words[0] in self.pronouns or words[0] in self.noun_markers:
+            return False
+        return not any(_bare_word(w) in self.speaker_nouns for w in words)
+
     def _is_title_phrase(self, phrase: str) -> bool:
         """"head of Ukraine's Military Intelligence": a role, not a name."""
         words = phrase.split()
         if not words or not (words[0][:1].islower() or words[0].lower() in self.determiners):
             return False
+        if words[0].lower() in self.indefinite_articles:
+            return True  # "Maria Lopez, a nurse at the clinic, said": whatever the noun
         return any(w.lower() in self.speaker_nouns or w in self.title_words for w in words[:3])
 
     def _looks_like_name(self, phrase: str) -> bool:
@@ -1310,6 +1341,8 @@ class Engine:
                 # "the ministry said" with no ministry before: the body, unnamed.
                 return Speaker(words[1], kind, "ATTR-GENERIC-BODY")
             return None
+        if low in self.non_agent:
+            return None  # "We have registered ...": no one the reader can name
         words = low.split()
         if words and words[0] in self.determiners and len(words) == 2 and words[1] in self.source_documents:
             owner = state.documents.get(words[1])
