@@ -1328,6 +1328,11 @@ class Engine:
         phrase = " ".join(phrase.split()).strip(" ,.\u2014-")
         if not phrase or len(phrase) > 120:
             return None
+        if phrase[-1:].isalpha() and phrase[-2:-1] == ".":
+            # "..., the U.N. said" / "said the U.N.": the dot of the last initial is the name's.
+            last = phrase.split()[-1] + "."
+            if _is_initial(last):
+                phrase += "."
         low = phrase.lower()
         if low in self.pronouns:
             kind = self.pronouns[low]
