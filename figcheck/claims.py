@@ -274,7 +274,7 @@ class Engine:
         # with lower-case letters is matched in any capitalisation. An acronym ("NIS", "WHO",
         # "AP") or a single word ("Trump") keeps its case, or it would match ordinary words.
         any_case = [a for a in self.speaker_of if len(a.split()) > 1 and any(c.islower() for c in a)]
-        self.speaker_of_any_case = {a.casefold(): self.speaker_of[a] for a in any_case}
+        self.speaker_of_any_case = {rules.fold_case(a): self.speaker_of[a] for a in any_case}
         self._speaker_alias = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of, any_case) + r")(?![\w])")
         self._speech_verb = rules.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
@@ -1362,7 +1362,8 @@ class Engine:
             if owner:
                 state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
             return owner
-        known = [(m, self._known_speaker(m.group())) for m in self._speaker_alias.finditer(phrase)]
+        known = [(m, found) for m in self._speaker_alias.finditer(phrase)
+                 if (found := self._known_speaker(m.group())) is not None]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
         if name and any(name in m.group() for m, _k in known):
@@ -1414,10 +1415,12 @@ class Engine:
                 state.names.append(Speaker(name, "alias:" + speaker.name, speaker.rule_id))
         return speaker
 
-    def _known_speaker(self, alias: str) -> tuple[str, str, str]:
-        """The canonical name, kind and rule of an alias the alias pattern matched."""
+    def _known_speaker(self, alias: str) -> tuple[str, str, str] | None:
+        """The canonical name, kind and rule of an alias the alias pattern matched; None
+        for a capitalisation that the pattern's case folding allows and lower-casing does
+        not undo (a rare letter), which is then read as no known alias."""
         found = self.speaker_of.get(alias)
-        return found if found is not None else self.speaker_of_any_case[alias.casefold()]
+        return found if found is not None else self.speaker_of_any_case.get(rules.fold_case(alias))
 
     def _known_name(self, name: str, state: ArticleState) -> Speaker | None:
         """A surname or given name that stands for a full name met earlier in the article."""

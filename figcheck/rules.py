@@ -351,6 +351,17 @@ _FOLDED_TO_ASCII = {"\u017f": "s", "\u0307": ""}
 _FOLD_TABLE = str.maketrans(_FOLDED_TO_ASCII)
 
 
+def fold_case(text: str) -> str:
+    """``text`` lower-cased, with the letters that a case-blind pattern matches to ASCII
+    ones given as those: a key to look up what such a pattern matched ("İMF" is "imf").
+
+    >>> fold_case("The İnternational Monetary Fund")
+    'the international monetary fund'
+    """
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_FOLD_TABLE)
+
+
 def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
     """The lower-cased words of ``text[start:end]``, to test triggers against.
 

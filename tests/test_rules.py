@@ -232,6 +232,22 @@ def test_words_of_gives_the_ascii_word_a_case_blind_pattern_would_match():
         assert f"un{letter}il" in rules.words_of(f"Troops stay UN{char}IL October 5."), hex(ord(char))
 
 
+def test_an_alias_matched_in_any_capitalisation_is_found_whatever_its_letters():
+    """A name of several words with lower-case letters matches in any capitalisation; a
+    letter that the pattern folds to an ASCII one ("\u0130" for "I" in all capitals) must
+    still lead to the alias, and a capitalisation that cannot must not stop the article."""
+    for text in ("The INTERNATIONAL MONETARY FUND said 40 countries would grow.",
+                 "The INTERNAT\u0130ONAL MONETARY FUND said 40 countries would grow.",
+                 "The international monetary fund said 40 countries would grow."):
+        rows = figcheck.extract_text(text, "2024-10-22", quantities=False)
+        assert [(r.value, r.attributed_to) for r in rows.itertuples()] == [(40, "IMF")], text
+    assert rules.fold_case("DM\u0130TRY Peskov") == "dmitry peskov"
+    # Acronyms keep their case: "who" is no World Health Organization.
+    rows = figcheck.extract_text("Doctors who treated 40 patients said so.", "2024-10-22",
+                                 quantities=False)
+    assert list(rows["attributed_to"].fillna("")) != ["WHO"]
+
+
 def test_a_trigger_phrase_without_letters_lets_every_text_through():
     gate = rules.Triggers(["by", "<"])
     assert gate.any_in(frozenset()) and gate.any_in(frozenset({"until"}))
