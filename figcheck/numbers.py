@@ -121,14 +121,14 @@ class Grammar:
         self.small_word_ranges = {k.lower(): float(v) for k, v in values["small_word_range"].items()}
         self.range_openers = {w.lower() for w in book.lists["range_opener"]}
         self.candidate_words = sorted(set(self.small) | set(self.scale_words))
-        # Longest first, so that "US$" wins over "$"; a word ("USD") may stand one space
-        # before the figure.
-        self._currency_marks = tuple((c, c.isalpha())
+        # Longest first, so that "US$" wins over "$"; a mark that starts with a letter
+        # ("USD", "Rs.") may stand one space before the figure.
+        self._currency_marks = tuple((c, c[:1].isalpha())
                                      for c in sorted(self.currencies, key=len, reverse=True))
         # A mark can end a window only on one of these characters: most figures have none
         # before them, and are passed without trying every mark.
         self._currency_last = frozenset(c[-1] for c in self.currencies)
-        self._currency_word_last = frozenset(c[-1] for c in self.currencies if c.isalpha())
+        self._currency_word_last = frozenset(c[-1] for c in self.currencies if c[:1].isalpha())
         # Number words grouped under the shortest word each begins with ("six": "sixteen",
         # "sixty"), so that one substring search serves a whole family.
         self._candidate_families = tuple(
@@ -234,6 +234,13 @@ class Grammar:
                 else:
                     low = first.value
                 high = atom2.value
+                p2, _end = self._percent(toks, range_end)
+                # "fell 4.5% to $28.3bn", "cut 10% to 2,000 jobs": a change and the level it
+                # reached, two figures of different kinds, no range.
+                if (percent and not p2) or (currency is None and toks[atom2.first - 1].text in self.currencies):
+                    second, opener = None, None
+                    low = high = first.value
+            if second is not None:
                 if low < high:
                     is_range = True
                     value = (low + high) / 2
