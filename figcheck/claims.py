@@ -182,6 +182,10 @@ class Engine:
             (k, self._qualifier_before.groupindex.get(f"at{k}"), self._qualifier_before.groupindex.get(f"b{k}"),
              self._qualifier_after.groups.groupindex.get(f"a{k}"), rule.get("qualifier"), rule.id)
             for k, rule in enumerate(self.qualifiers)]
+        # Only a qualifier's wording between a verb and a figure: "injured at least 12".
+        self._qualifier_gap = rules.compile(r"(?i)\s*(?:(?:" + "|".join(
+            book.expand(rule.get("before")) for rule in self.qualifiers if rule.get("before"))
+            + r")[\s\"\u201c\u201d'\u2018\u2019]*)?")
         self._qualifier_after_each = {
             k: rules.compile("(?i)" + book.expand(rule.get("after")))
             for k, rule in enumerate(self.qualifiers) if rule.get("after")}
@@ -195,12 +199,19 @@ class Engine:
         self.unit_canonical: dict[str, str] = {}
         self.predicate_rules: list[tuple[str, str, str]] = []
         self.currency_words: dict[str, str] = {}
+        own_noun_units = set()
         for rule in book.of("units"):
             unit = rule.get("unit")
             people = rule.get("class") == "people"
             for noun in rule.get("nouns", []):
                 key = tuple(noun.lower().split())
-                self.unit_nouns.setdefault(key, (unit, rule.id, people))
+                if rule.get("own_noun"):
+                    # "47 officers": counted as officers, but people whom a predicate
+                    # ("were injured") makes wounded.
+                    own_noun_units.add(" ".join(key))
+                    self.unit_nouns.setdefault(key, (" ".join(key), rule.id, people))
+                else:
+                    self.unit_nouns.setdefault(key, (unit, rule.id, people))
             for word in rule.get("status", []):
                 self.unit_status.setdefault(word.lower(), (unit, rule.id))
             if rule.get("predicates"):
@@ -228,12 +239,21 @@ class Engine:
         self.counted_of_rule = counted_of.id if counted_of else None
         openers = counted_of.get("openers") if counted_of else []
         self.counted_of_triggers = rules.Triggers(openers) if openers else None
+        # "412 of the 650 seats": a figure with no noun counts the noun of the whole.
+        partitive = next((r for r in book.of("units") if r.get("partitive")), None)
+        self.partitive_rule = partitive.id if partitive else None
+        self._partitive = rules.compile(partitive.pattern) if partitive else None
         self._counted_of = rules.compile(
             r"(?i)(?<![\w])" + rules.list_alternation(openers) + r"\s+")
         self._before_unit = rules.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
-        self.generic_units = {r.get("unit") for r in book.of("units") if r.get("generic")}
+        self.generic_units = {r.get("unit") for r in book.of("units")
+                              if r.get("generic") and not r.get("own_noun")} | own_noun_units
+        # Units that only say who is counted: a predicate of theirs ("took part") does not
+        # replace a noun the figure has ("3,000 soldiers took part": soldiers).
+        self.who_units = {r.get("unit") for r in book.of("units")
+                          if r.get("generic") and not r.get("own_noun")}
         self.group_nouns = {w.lower() for w in book.lists["group_noun"]}
         self.irregular_plurals = frozenset(w.lower() for w in book.lists["irregular_plural"])
         self.group_links = {w.lower() for w in book.lists["group_link"]}
@@ -246,7 +266,9 @@ class Engine:
         self._group_of = rules.compile(r"(?i)\s+(?:" + f["group_noun"] + r")\s+of\s+")
         self._each_after = rules.compile(
             r"(?i)(?:\s+[^\W\d_]+){0,3}?\s+(?:" + f["group_each_after"] + r")(?![\w])")
-        self._np_word = rules.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+)*\.?|[^\s\w]|\d[\d,.]*",
+        # A designation is one word: "85 F-16 fighter jets", "4 S-300 missiles".
+        self._np_word = rules.compile(r"[^\W\d_]+(?:[\p{Pd}'\u2019.][^\W\d_]+|\p{Pd}?\d+[^\W\d_]*)*\.?"
+                                      r"|[^\s\w]|\d[\d,.]*",
                                       skip=r"[\s_]")
         # -- entities
         self.entity_of: dict[str, tuple[str, str]] = {}
@@ -765,6 +787,8 @@ class Engine:
         generic = (unit is None and not plain) or (unit is not None and unit.unit in self.generic_units)
         if generic:
             predicate = self._predicate_unit(text, self._phrase_end, s_end)
+            if predicate and unit is not None and predicate[0] in self.who_units:
+                predicate = None
             if predicate:
                 unit = _Unit(predicate[0], predicate[1], True)
             else:
@@ -773,6 +797,8 @@ class Engine:
                     unit = _Unit(before[0], before[1], True)
         if unit is None and plain:
             unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
+        if unit is None and self._partitive is not None:
+            unit = self._partitive_unit(text, s_end)
         if unit is None and self.counted_of_triggers is not None \
                 and self.counted_of_triggers.any_in(self._words):
             unit = self._counted_of_unit(text, fig, s_start, row_rules)
@@ -828,6 +854,14 @@ class Engine:
                     self._phrase_end = _without_full_stop(text, words[i + size - 1][2])
                     break
             if head is not None:
+                after = i + size
+                if head[2] and status is None and after < len(words) \
+                        and lows[after] in self.unit_status \
+                        and not self._predicate.match(text, words[after][1]):
+                    # "a dozen fishermen missing", "12 people missing": their status (a
+                    # predicate there, "killed or wounded", is read as one).
+                    status = self.unit_status[lows[after]]
+                    self._phrase_end = _without_full_stop(text, words[after][2])
                 break
             if low in self.unit_status and status is None:
                 status = self.unit_status[low]
@@ -843,6 +877,12 @@ class Engine:
                 continue
             if low in self.coordinators and after_group and i + 1 < len(words) and words[i + 1][0][:1].isupper():
                 i += 1  # "group of Russian and North Korean troops"
+                continue
+            if word.isdecimal() and len(word) <= 4 and i > 0 and words[i - 1][0][:1].isupper() \
+                    and i + 1 < len(words) and words[i + 1][0][:1].isalpha():
+                # "300 Leopard 2 tanks": the number is part of a name (exclusions.toml).
+                modifiers += 1
+                i += 1
                 continue
             if low in self.phrase_stop or not word[:1].isalpha():
                 if word in _CLOSING_QUOTES and i == 0:
@@ -886,8 +926,31 @@ class Engine:
         between = text[pos:m.start()]
         if any(brk in between for brk in self.speaker_breaks) or self._speech_verb.search(between):
             return None
+        if " " not in m.group():
+            # "killed 5 and injured 12": a lone verb before the next figure is that
+            # figure's verb, not what happened to this one.
+            after = self.grammar.candidates(text, m.end(), min(len(text), m.end() + 40))
+            if after and self._qualifier_gap.fullmatch(text, m.end(), after[0]):
+                return None
         unit, rule_id, _alternation = self.predicate_rules[int(m.lastgroup[1:])]
         return unit, rule_id
+
+    def _partitive_unit(self, text: str, s_end: int) -> _Unit | None:
+        """What the whole counts when a figure with no noun is part of it ("412 of the
+        650 seats": seats), read as the words after a figure are."""
+        m = self._partitive.match(text, self._phrase_end, s_end)
+        if m is None:
+            return None
+        phrase_end, plain_end = self._phrase_end, self._plain_end
+        head, status, plain = self._noun_phrase(text, m.end(), s_end)
+        self._phrase_end, self._plain_end = phrase_end, plain_end
+        if status:
+            return _Unit(status[0], self.partitive_rule, True)
+        if head and head[0] != "currency":
+            return _Unit(head[0], self.partitive_rule, head[2])
+        if plain:
+            return _Unit(plain, self.partitive_rule, False)
+        return None
 
     def _counted_of_unit(self, text: str, fig: numbers.Figure, s_start: int,
                          row_rules: list[str]) -> _Unit | None:
