@@ -63,6 +63,8 @@ class DateFinder:
         self._deadline = rules.compile(
             r"(?ri)(?<![\w])(?:" + book.fragments["deadline_word"] + r")\s+(?:the\s+)?\Z")
         self._plan = rules.compile(r"(?i)(?<![\w])(?:" + book.fragments["plan_word"] + r")(?![\w])")
+        self._report_verb = rules.compile(
+            r"(?ri)(?<![\w])(?:" + book.fragments["report_verb"] + r")(?![\w])")
         self._parts = rules.compile(
             r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
         self._iso = rules.compile(r"(\d{4})-(\d\d)-(\d\d)")
@@ -165,9 +167,12 @@ class DateFinder:
         floor = max(floor, max(text.rfind(ch, floor, mention.start) for ch in ".!?\n") + 1)
         deadline = (words is None or self.deadline_triggers.any_in(words)) and bool(
             self._deadline.match(text, max(floor, mention.start - 30), mention.start))
-        if not deadline and (words is None or self.plan_triggers.any_in(words)) \
-                and self._plan.search(text, floor, mention.start):
-            deadline = True
+        if not deadline and (words is None or self.plan_triggers.any_in(words)):
+            # A plan word reported before "said" is the statement's ("will compete, the
+            # organisers said on Thursday"): plans are read after the last such verb.
+            report = self._report_verb.search(text, floor, mention.start)
+            if self._plan.search(text, report.end() if report else floor, mention.start):
+                deadline = True
         if deadline:
             return replace(mention, deadline=True)
         return mention
