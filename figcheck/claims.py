@@ -375,6 +375,7 @@ class Engine:
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
         self._quote_mark = rules.compile(r'[\u201c\u201d"\n]', skip=r'[^\u201c\u201d"\n]')
         self._digit = rules.compile(r"\d")
+        self.month_triggers = rules.Triggers(book.lists["month_name"])
         self._short_number = rules.compile(r"(?<![\w,.])\d{1,2}(?!\d|[,.]\d)")
         self._range_follows = rules.compile(
             r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
@@ -1118,7 +1119,7 @@ class Engine:
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
         day_numbers = state.day_numbers
-        if self.dates.calendar_triggers.any_in(self._words):
+        if self.month_triggers.any_in(self._words):
             # The sentence is read at its first figure, before the day numbers after it
             # ("300 people died, officials said on October 17."): those are looked at too.
             day_numbers = day_numbers + [m.start() for m in self._short_number.finditer(text, s, e)]

@@ -121,10 +121,11 @@ class Grammar:
         self.small_word_ranges = {k.lower(): float(v) for k, v in values["small_word_range"].items()}
         self.range_openers = {w.lower() for w in book.lists["range_opener"]}
         self.candidate_words = sorted(set(self.small) | set(self.scale_words))
-        # Longest first, so that "US$" wins over "$"; a mark that starts with a letter
-        # ("USD", "Rs.") may stand one space before the figure.
-        self._currency_marks = tuple((c, c[:1].isalpha())
-                                     for c in sorted(self.currencies, key=len, reverse=True))
+        # Marks are looked up by length, longest first, so that "US$" wins over "$"; a
+        # mark that starts with a letter ("USD", "Rs.") may stand one space before the figure.
+        self._currency_sizes = tuple(sorted({len(c) for c in self.currencies}, reverse=True))
+        self._currency_word_marks = frozenset(c for c in self.currencies if c[:1].isalpha())
+        self._currency_word_sizes = tuple(sorted({len(c) for c in self._currency_word_marks}, reverse=True))
         # A mark can end a window only on one of these characters: most figures have none
         # before them, and are passed without trying every mark.
         self._currency_last = frozenset(c[-1] for c in self.currencies)
@@ -300,15 +301,20 @@ class Grammar:
     def _currency_before(self, text: str, pos: int) -> tuple[str, int] | None:
         """The currency mark ending at ``pos`` (within four characters) and where it starts."""
         window = text[max(0, pos - _CURRENCY_REACH):pos]
-        spaced = window[-1:] in _SPACES
-        if window[-1:] not in self._currency_last and not (
-                spaced and window[-2:-1] in self._currency_word_last):
+        if window[-1:] in _SPACES:
+            if window[-2:-1] not in self._currency_word_last:
+                return None
+            for size in self._currency_word_sizes:
+                mark = window[-1 - size:-1]
+                if len(mark) == size and mark in self._currency_word_marks:
+                    return mark, pos - size - 1
             return None
-        for mark, may_be_spaced in self._currency_marks:
-            if may_be_spaced and spaced and window.endswith(mark, 0, len(window) - 1):
-                return mark, pos - len(mark) - 1
-            if window.endswith(mark):
-                return mark, pos - len(mark)
+        if window[-1:] not in self._currency_last:
+            return None
+        for size in self._currency_sizes:
+            mark = window[-size:]
+            if len(mark) == size and mark in self.currencies:
+                return mark, pos - size
         return None
 
     def _percent(self, toks: list[_Tok], last: int) -> tuple[bool, int]:

@@ -69,8 +69,9 @@ def test_triggers_agree_with_trying_every_phrase(words, data):
 def _currency_every_mark(text: str, pos: int):
     window = text[max(0, pos - 4):pos]
     spaced = window[-1:] in numbers._SPACES
-    for mark, may_be_spaced in GRAMMAR._currency_marks:
-        if may_be_spaced and spaced and window.endswith(mark, 0, len(window) - 1):
+    # Every mark, longest first; one that starts with a letter may stand a space before.
+    for mark in sorted(GRAMMAR.currencies, key=len, reverse=True):
+        if mark[:1].isalpha() and spaced and window.endswith(mark, 0, len(window) - 1):
             return mark, pos - len(mark) - 1
         if window.endswith(mark):
             return mark, pos - len(mark)
