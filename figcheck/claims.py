@@ -376,6 +376,10 @@ class Engine:
         self._quote_mark = rules.compile(r'[\u201c\u201d"\n]', skip=r'[^\u201c\u201d"\n]')
         self._digit = rules.compile(r"\d")
         self.month_triggers = rules.Triggers(book.lists["month_name"])
+        # Calendar dates name their month capitalised, as listed: the verb "may" is no May.
+        self.month_spellings: dict[str, list[str]] = {}
+        for name in book.lists["month_name"]:
+            self.month_spellings.setdefault(name.lower().rstrip("."), []).append(name)
         self._short_number = rules.compile(r"(?<![\w,.])\d{1,2}(?!\d|[,.]\d)")
         self._range_follows = rules.compile(
             r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
@@ -1119,7 +1123,9 @@ class Engine:
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
         day_numbers = state.day_numbers
-        if self.month_triggers.any_in(self._words):
+        months = self.month_triggers.present(self._words)
+        if months and any(text.find(name, s, e) >= 0
+                          for month in months for name in self.month_spellings[month]):
             # The sentence is read at its first figure, before the day numbers after it
             # ("300 people died, officials said on October 17."): those are looked at too.
             day_numbers = day_numbers + [m.start() for m in self._short_number.finditer(text, s, e)]

@@ -152,27 +152,32 @@ class Grammar:
         """Sorted offsets where a figure may begin: digit runs and number words."""
         end = len(text) if end is None else end
         found = [at for at, _end, _group in self._digit_run.scan(text, start, end)]
-        lowered = text.lower()
-        if len(lowered) != len(text):
+        # Only the stretch is lowered (with the characters on either side, which tell
+        # where words begin and end): callers ask about a few words after a figure too.
+        base = max(0, start - 1)
+        window = text[base:end + 1]
+        lowered = window.lower()
+        if len(lowered) != len(window):
             # Some characters change length when lowered; fall back to a slower scan
             # so that offsets stay those of the original text.
             found.extend(m.start() for m in self._any_word.finditer(
                 text, start, end))
             return sorted(set(found))
         size = len(lowered)
+        first, last = start - base, end - base
         for root, family in self._candidate_families:
-            at = lowered.find(root, start, end)
+            at = lowered.find(root, first, last)
             while at >= 0:
                 # A word starting right after a letter is no word; nor can one start inside
                 # the root just found (its letters precede it), so the search moves past it.
                 if at == 0 or not lowered[at - 1].isalnum():
                     for word in family:
                         stop = at + len(word)
-                        if stop <= end and lowered.startswith(word, at) and (
+                        if stop <= last and lowered.startswith(word, at) and (
                                 stop >= size or not lowered[stop].isalnum()):
-                            found.append(at)
+                            found.append(base + at)
                             break
-                at = lowered.find(root, at + len(root), end)
+                at = lowered.find(root, at + len(root), last)
         found.sort()
         return found
 
