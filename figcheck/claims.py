@@ -248,12 +248,11 @@ class Engine:
         self._before_unit = rules.compile(
             r"(?i)(?<![\w])(?:" + rules.list_alternation(befores) + r")(?![\w])")
         self.phrase_stop = {w.lower() for w in book.lists["phrase_stop"]}
-        self.generic_units = {r.get("unit") for r in book.of("units")
-                              if r.get("generic") and not r.get("own_noun")} | own_noun_units
         # Units that only say who is counted: a predicate of theirs ("took part") does not
         # replace a noun the figure has ("3,000 soldiers took part": soldiers).
         self.who_units = {r.get("unit") for r in book.of("units")
                           if r.get("generic") and not r.get("own_noun")}
+        self.generic_units = self.who_units | own_noun_units
         self.group_nouns = {w.lower() for w in book.lists["group_noun"]}
         self.irregular_plurals = frozenset(w.lower() for w in book.lists["irregular_plural"])
         self.group_links = {w.lower() for w in book.lists["group_link"]}
@@ -375,12 +374,6 @@ class Engine:
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
         self._quote_mark = rules.compile(r'[\u201c\u201d"\n]', skip=r'[^\u201c\u201d"\n]')
         self._digit = rules.compile(r"\d")
-        self.month_triggers = rules.Triggers(book.lists["month_name"])
-        # Calendar dates name their month capitalised, as listed: the verb "may" is no May.
-        self.month_spellings: dict[str, list[str]] = {}
-        for name in book.lists["month_name"]:
-            self.month_spellings.setdefault(name.lower().rstrip("."), []).append(name)
-        self._short_number = rules.compile(r"(?<![\w,.])\d{1,2}(?!\d|[,.]\d)")
         self._range_follows = rules.compile(
             r"(?i)\s*(?:\p{Pd}|(?:" + "|".join(self.grammar.range_words) + r")\s)\s*\p{Sc}?\d")
         self._letters = rules.compile(r"[^\W\d_]+")
@@ -947,15 +940,22 @@ class Engine:
         m = self._partitive.match(text, self._phrase_end, s_end)
         if m is None:
             return None
+        return self._unit_of_words_at(text, m.end(), s_end, self.partitive_rule)
+
+    def _unit_of_words_at(self, text: str, start: int, end: int,
+                          rule_id: str | None = None) -> _Unit | None:
+        """What the words at ``start`` count, read as the words after a figure are, leaving
+        where the figure's own phrase ends as it was; with ``rule_id``, the unit's rule is
+        that one instead of the noun's own."""
         phrase_end, plain_end = self._phrase_end, self._plain_end
-        head, status, plain = self._noun_phrase(text, m.end(), s_end)
+        head, status, plain = self._noun_phrase(text, start, end)
         self._phrase_end, self._plain_end = phrase_end, plain_end
         if status:
-            return _Unit(status[0], self.partitive_rule, True)
+            return _Unit(status[0], rule_id or status[1], True)
         if head and head[0] != "currency":
-            return _Unit(head[0], self.partitive_rule, head[2])
+            return _Unit(head[0], rule_id or head[1], head[2])
         if plain:
-            return _Unit(plain, self.partitive_rule, False)
+            return _Unit(plain, rule_id or "UNIT-PLAIN-NOUN", False)
         return None
 
     def _counted_of_unit(self, text: str, fig: numbers.Figure, s_start: int,
@@ -966,19 +966,9 @@ class Engine:
         found = self._last_in_clause(self._counted_of, text, fig, s_start)
         if found is None:
             return None
-        # The reader sets where the figure's own phrase ends: kept as it was.
-        phrase_end, plain_end = self._phrase_end, self._plain_end
-        head, status, plain = self._noun_phrase(text, found.end(), fig.start)
-        self._phrase_end, self._plain_end = phrase_end, plain_end
-        if status:
-            unit = _Unit(status[0], status[1], True)
-        elif head and head[0] != "currency":
-            unit = _Unit(head[0], head[1], head[2])
-        elif plain:
-            unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
-        else:
-            return None
-        row_rules.append(self.counted_of_rule)
+        unit = self._unit_of_words_at(text, found.end(), fig.start)
+        if unit is not None:
+            row_rules.append(self.counted_of_rule)
         return unit
 
     def _before_unit_for(self, text: str, fig: numbers.Figure, s_start: int) -> tuple[str, str] | None:
@@ -1122,13 +1112,9 @@ class Engine:
         return cues, as_of, date_rule, self._words
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
-        day_numbers = state.day_numbers
-        months = self.month_triggers.present(self._words)
-        if months and any(text.find(name, s, e) >= 0
-                          for month in months for name in self.month_spellings[month]):
-            # The sentence is read at its first figure, before the day numbers after it
-            # ("300 people died, officials said on October 17."): those are looked at too.
-            day_numbers = day_numbers + [m.start() for m in self._short_number.finditer(text, s, e)]
+        # The sentence is read at its first figure, before the day numbers after it
+        # ("300 people died, officials said on October 17."): those are looked at too.
+        day_numbers = state.day_numbers + self.dates.day_candidates(text, s, e, self._words)
         for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words,
                                        day_numbers=day_numbers):
             if mention.deadline:

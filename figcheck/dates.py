@@ -71,6 +71,12 @@ class DateFinder:
         self.deadline_triggers = rules.Triggers(book.lists["deadline_word"])
         self.plan_triggers = rules.Triggers(book.lists["plan_word"])
         self.calendar_triggers = rules.Triggers(list(self.months) + ["0"])
+        self.month_triggers = rules.Triggers(book.lists["month_name"])
+        # A calendar date names its month as listed, capitalised: the verb "may" is no May.
+        self._month_spellings: dict[str, list[str]] = {}
+        for name in book.lists["month_name"]:
+            self._month_spellings.setdefault(name.lower().rstrip("."), []).append(name)
+        self._short_number = rules.compile(r"(?<![\w,.])\d{1,2}(?!\d|[,.]\d)")
         self.weekday_triggers = rules.Triggers(self.weekdays)
         self.relative_triggers = rules.Triggers(self.relative)
         self.same_day_triggers = rules.Triggers(book.lists["same_day"])
@@ -131,6 +137,15 @@ class DateFinder:
             found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
         found.sort(key=lambda d: d.start)
         return found
+
+    def day_candidates(self, text: str, start: int, end: int, words: frozenset[str]) -> list[int]:
+        """The offsets of the numbers in ``text[start:end]`` that may be the day of a calendar
+        date (one or two digits), when the stretch names a month; else none."""
+        months = self.month_triggers.present(words)
+        if not any(text.find(name, start, end) >= 0
+                   for month in months for name in self._month_spellings[month]):
+            return []
+        return [m.start() for m in self._short_number.finditer(text, start, end)]
 
     def iso_possible(self, text: str, start: int, end: int) -> bool:
         return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None

@@ -240,7 +240,7 @@ class Grammar:
                 else:
                     low = first.value
                 high = atom2.value
-                p2, _end = self._percent(toks, range_end)
+                p2, p2_end = self._percent(toks, range_end)
                 # "fell 4.5% to $28.3bn", "cut 10% to 2,000 jobs": a change and the level it
                 # reached, two figures of different kinds, no range.
                 if (percent and not p2) or (currency is None and toks[atom2.first - 1].text in self.currencies):
@@ -250,8 +250,7 @@ class Grammar:
                 if low < high:
                     is_range = True
                     value = (low + high) / 2
-                    last_tok = range_end
-                    p2, last_tok = self._percent(toks, last_tok)
+                    last_tok = p2_end
                     percent = percent or p2
                     figure_rules.append("NUM-RANGE")
                     if opener:
