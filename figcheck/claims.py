@@ -296,8 +296,7 @@ class Engine:
         # "AP") or a single word ("Trump") keeps its case, or it would match ordinary words.
         any_case = [a for a in self.speaker_of if len(a.split()) > 1 and any(c.islower() for c in a)]
         self.speaker_of_any_case = {rules.fold_case(a): self.speaker_of[a] for a in any_case}
-        self._speaker_alias = rules.compile(
-            r"(?<![\w])(?:" + rules.list_alternation(self.speaker_of, any_case) + r")(?![\w])")
+        self._speaker_alias = rules.PhraseFinder(self.speaker_of, any_case)
         self._speech_verb = rules.compile(r"(?<![\w])(?:" + f["speech_verb"] + r")(?![\w])")
         self._verb_prefix = rules.compile(r"(?ri)(?:(?<![\w])(?:" + f["verb_prefix"] + r")\s+)+\Z")
         self._trailing_date = rules.compile(
@@ -1325,10 +1324,10 @@ class Engine:
         if name:
             before = words[:len(words) - len(name.split())]
         else:
-            alias = self._speaker_alias.search(phrase)
-            if not alias:
+            aliases = self._speaker_alias.find_all(" ".join(words))
+            if not aliases:
                 return False
-            before = phrase[:alias.start()].split()
+            before = " ".join(words)[:aliases[0].start()].split()
         if before and any(ch.isdigit() for ch in before[-1]):
             before = before[:-1]  # "at 27 Main Street"
         return not (before and before[-1].lower() in self.place_prepositions)
@@ -1424,7 +1423,7 @@ class Engine:
             if owner:
                 state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
             return owner
-        known = [(m, found) for m in self._speaker_alias.finditer(phrase)
+        known = [(m, found) for m in self._speaker_alias.find_all(phrase)
                  if (found := self._known_speaker(m.group())) is not None]
         person = next(((m, k) for m, k in known if k[1] == "person"), None)
         name = self._person_name(phrase)
@@ -1478,9 +1477,8 @@ class Engine:
         return speaker
 
     def _known_speaker(self, alias: str) -> tuple[str, str, str] | None:
-        """The canonical name, kind and rule of an alias the alias pattern matched; None
-        for a capitalisation that the pattern's case folding allows and lower-casing does
-        not undo (a rare letter), which is then read as no known alias."""
+        """The canonical name, kind and rule of an alias the alias finder found, as written
+        or, for a name matched in any capitalisation, case-folded."""
         found = self.speaker_of.get(alias)
         return found if found is not None else self.speaker_of_any_case.get(rules.fold_case(alias))
 

@@ -230,6 +230,73 @@ def list_alternation(words: Iterable[str], any_case: Iterable[str] = ()) -> str:
     return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
 
 
+_WORD_RUN = compile(r"\w+")
+_WORD_CHAR = compile(r"\w")
+
+
+class PhraseFinder:
+    """The phrases of a list that stand as whole words in a short text: what ``finditer``
+    of ``(?<![\\w])`` + :func:`list_alternation` ``(phrases, any_case)`` + ``(?![\\w])``
+    finds, found by looking up the word at each word start instead.
+
+    Why not the alternation: with a few hundred phrases, some of them case-blind, it tries
+    every phrase at every word start; a speaker phrase of five words took about 30 µs.
+
+    The text's whitespace must be single spaces (``" ".join(text.split())``): the
+    phrases' spaces are compared as written. Case-blind phrases are compared through
+    :func:`fold_case`, which agrees with the pattern's case folding on every letter that
+    lower-casing does not lengthen.
+
+    >>> finder = PhraseFinder(["Kremlin", "the Health Ministry", "NIS"], any_case=["the Health Ministry"])
+    >>> [hit.group() for hit in finder.find_all("the health ministry and the Kremlin's NIS, said")]
+    ['the health ministry', 'Kremlin', 'NIS']
+    >>> finder.find_all("nis and Kremlins")
+    []
+    """
+
+    __slots__ = ("_by_head", "_headless")
+
+    def __init__(self, phrases: Iterable[str], any_case: Iterable[str] = ()):
+        folded = set(any_case)
+        # Per word a phrase starts with (case-folded): its phrases in the alternation's
+        # order, longest first, so that the first that fits is the alternation's choice.
+        self._by_head: dict[str, list[tuple[int, str, bool, str]]] = {}
+        # Phrases that start with no word character ("#tag"), tried wherever they fit.
+        self._headless: list[tuple[int, str, bool, str]] = []
+        for rank, phrase in enumerate(sorted(set(phrases), key=lambda w: (-len(w), w))):
+            spaced = " ".join(phrase.split())
+            entry = (rank, spaced, phrase in folded, fold_case(spaced))
+            head = _WORD_RUN.match(spaced)
+            if head is None:
+                self._headless.append(entry)
+            else:
+                self._by_head.setdefault(fold_case(head.group()), []).append(entry)
+
+    def find_all(self, text: str) -> list[WordHit]:
+        """The phrases found in ``text``, left to right, none overlapping."""
+        starts = {m.start(): self._by_head.get(fold_case(m.group()), ())
+                  for m in _WORD_RUN.finditer(text)}
+        if self._headless:
+            for at in range(len(text)):
+                if at == 0 or not _WORD_CHAR.match(text, at - 1):
+                    starts[at] = sorted([*starts.get(at, ()), *self._headless])
+        hits: list[WordHit] = []
+        taken = 0
+        for at in sorted(starts) if self._headless else starts:
+            if at < taken:
+                continue
+            for _rank, spaced, case_blind, folded in starts[at]:
+                stop = at + len(spaced)
+                if not (text.startswith(spaced, at) or case_blind and fold_case(text[at:stop]) == folded):
+                    continue
+                if stop < len(text) and _WORD_CHAR.match(text, stop):
+                    continue
+                hits.append(WordHit(at, stop, text[at:stop]))
+                taken = stop
+                break
+        return hits
+
+
 def _expand(pattern: str, fragments: dict[str, str], stack: tuple[str, ...]) -> str:
     def replace(match: regex.Match) -> str:
         name = match.group(1)

@@ -109,6 +109,7 @@ def test_csv_is_the_same_bytes_in_a_fresh_interpreter(claims, tmp_path):
 @pytest.mark.parametrize("module", [
     figcheck.numbers,
     figcheck.dates,
+    figcheck.rules,
 ], ids=lambda m: m.__name__)
 def test_doctests(module):
     # testmod on the imported module: run by path, a file named numbers.py would shadow

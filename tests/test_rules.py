@@ -252,3 +252,30 @@ def test_a_trigger_phrase_without_letters_lets_every_text_through():
     gate = rules.Triggers(["by", "<"])
     assert gate.any_in(frozenset()) and gate.any_in(frozenset({"until"}))
     assert not rules.Triggers(["by"]).any_in(frozenset({"until"}))
+
+
+def test_phrase_finder_finds_what_the_alternation_finds():
+    """The speaker aliases are looked up word by word instead of matched as one alternation;
+    both must find the same phrases at the same places, case-blind ones in any
+    capitalisation, the longest first, whole words only."""
+    phrases = ["Kremlin", "the Kremlin", "NIS", "U.N.", "UN", "Seoul's spy agency",
+               "the Health Ministry", "Health Ministry", "WHO", "World Health Organization",
+               "#FactCheck", "Kyiv Independent", "Kyiv"]
+    any_case = ["the Health Ministry", "Health Ministry", "World Health Organization",
+                "Seoul's spy agency", "Kyiv Independent"]
+    alternation = regex.compile(
+        r"(?<![\w])(?:" + rules.list_alternation(phrases, any_case) + r")(?![\w])")
+    finder = rules.PhraseFinder(phrases, any_case)
+    texts = [
+        "the Kremlin said", "The Kremlin's spokesman", "Kremlins", "kremlin", "the health ministry said",
+        "THE HEALTH MINISTRY", "Health Ministry officials", "a who's who", "WHO and the world health organization",
+        "the U.N. and the UN said", "U.N.s", "seoul's spy agency and SEOUL'S SPY AGENCY", "the #FactCheck team",
+        "x#FactCheck", "#FactCheck by the Kremlin", "the Kyiv Independent, in Kyiv", "NIS-run", "pre-Kremlin", "Kyiv_Independent",
+        "THE WORLD HEALTH ORGAN\u0130ZATION", "health  ministry", "",
+    ]
+    for text in texts:
+        text = " ".join(text.split())
+        expected = [(m.start(), m.end()) for m in alternation.finditer(text)]
+        assert [(h.start(), h.end()) for h in finder.find_all(text)] == expected, text
+    assert [h.group() for h in finder.find_all("the health ministry and the Kremlin")] == \
+        ["the health ministry", "the Kremlin"]
