@@ -80,21 +80,24 @@ class Pattern:
 
     # regex's positional order: (string, pos, endpos, concurrent, partial, timeout) for
     # match/search/fullmatch, with ``overlapped`` after endpos for finditer/findall.
+    # ``concurrent`` is False: by default regex lets go of the GIL while it matches a str,
+    # and taking it back is about a quarter of the fixed cost of a call (most of ours are
+    # short matches); figcheck runs in parallel by processes, one thread each.
     def match(self, text: str, pos: int | None = None, endpos: int | None = None,
               timeout: float | None = None) -> regex.Match | None:
-        return self.compiled.match(text, pos, endpos, None, False, self._limit(timeout))
+        return self.compiled.match(text, pos, endpos, False, False, self._limit(timeout))
 
     def search(self, text: str, pos: int | None = None, endpos: int | None = None,
                timeout: float | None = None) -> regex.Match | None:
-        return self.compiled.search(text, pos, endpos, None, False, self._limit(timeout))
+        return self.compiled.search(text, pos, endpos, False, False, self._limit(timeout))
 
     def fullmatch(self, text: str, pos: int | None = None, endpos: int | None = None,
                   timeout: float | None = None) -> regex.Match | None:
-        return self.compiled.fullmatch(text, pos, endpos, None, False, self._limit(timeout))
+        return self.compiled.fullmatch(text, pos, endpos, False, False, self._limit(timeout))
 
     def finditer(self, text: str, pos: int | None = None, endpos: int | None = None,
                  timeout: float | None = None):
-        return self.compiled.finditer(text, pos, endpos, False, None, False,
+        return self.compiled.finditer(text, pos, endpos, False, False, False,
                                       self._limit(timeout))
 
     def scan(self, text: str, pos: int = 0, endpos: int | None = None,
@@ -115,7 +118,7 @@ class Pattern:
         scanner = self._scanners.get(limit)
         if scanner is None:
             scanner = self._scanners[limit] = self._scanner(limit)
-        m = scanner.match(text, pos, endpos, None, False, self._limit(None))
+        m = scanner.match(text, pos, endpos, False, False, self._limit(None))
         starts, ends = m.starts(_SCAN_GROUP), m.ends(_SCAN_GROUP)
         if not self.compiled.groupindex:
             return [(start, end, None) for start, end in zip(starts, ends)]
@@ -139,13 +142,13 @@ class Pattern:
 
     def findall(self, text: str, pos: int | None = None, endpos: int | None = None,
                 timeout: float | None = None) -> list:
-        return self.compiled.findall(text, pos, endpos, False, None, self._limit(timeout))
+        return self.compiled.findall(text, pos, endpos, False, False, self._limit(timeout))
 
     def split(self, text: str, maxsplit: int = 0, timeout: float | None = None) -> list[str]:
-        return self.compiled.split(text, maxsplit, timeout=self._limit(timeout))
+        return self.compiled.split(text, maxsplit, concurrent=False, timeout=self._limit(timeout))
 
     def sub(self, repl, text: str, count: int = 0, timeout: float | None = None) -> str:
-        return self.compiled.sub(repl, text, count, timeout=self._limit(timeout))
+        return self.compiled.sub(repl, text, count, concurrent=False, timeout=self._limit(timeout))
 
     def __repr__(self) -> str:
         return f"rules.Pattern({self.compiled.pattern!r})"
