@@ -85,11 +85,18 @@ class Pattern:
     # short matches); figcheck runs in parallel by processes, one thread each.
     def match(self, text: str, pos: int | None = None, endpos: int | None = None,
               timeout: float | None = None) -> regex.Match | None:
-        return self.compiled.match(text, pos, endpos, False, False, self._limit(timeout))
+        limit = timeout or (None if _thread.bounded else self.timeout)
+        if limit is None:
+            # Fewer arguments: regex converts each one given, None too.
+            return self.compiled.match(text, pos, endpos, False)
+        return self.compiled.match(text, pos, endpos, False, False, limit)
 
     def search(self, text: str, pos: int | None = None, endpos: int | None = None,
                timeout: float | None = None) -> regex.Match | None:
-        return self.compiled.search(text, pos, endpos, False, False, self._limit(timeout))
+        limit = timeout or (None if _thread.bounded else self.timeout)
+        if limit is None:
+            return self.compiled.search(text, pos, endpos, False)
+        return self.compiled.search(text, pos, endpos, False, False, limit)
 
     def fullmatch(self, text: str, pos: int | None = None, endpos: int | None = None,
                   timeout: float | None = None) -> regex.Match | None:
@@ -97,8 +104,10 @@ class Pattern:
 
     def finditer(self, text: str, pos: int | None = None, endpos: int | None = None,
                  timeout: float | None = None):
-        return self.compiled.finditer(text, pos, endpos, False, False, False,
-                                      self._limit(timeout))
+        limit = timeout or (None if _thread.bounded else self.timeout)
+        if limit is None:
+            return self.compiled.finditer(text, pos, endpos, False, False)
+        return self.compiled.finditer(text, pos, endpos, False, False, False, limit)
 
     def scan(self, text: str, pos: int = 0, endpos: int | None = None,
              limit: int | None = None) -> list[tuple[int, int, str | None]]:
@@ -118,7 +127,9 @@ class Pattern:
         scanner = self._scanners.get(limit)
         if scanner is None:
             scanner = self._scanners[limit] = self._scanner(limit)
-        m = scanner.match(text, pos, endpos, False, False, self._limit(None))
+        limit = None if _thread.bounded else self.timeout
+        m = scanner.match(text, pos, endpos, False) if limit is None else \
+            scanner.match(text, pos, endpos, False, False, limit)
         starts, ends = m.starts(_SCAN_GROUP), m.ends(_SCAN_GROUP)
         if not self.compiled.groupindex:
             return [(start, end, None) for start, end in zip(starts, ends)]
