@@ -199,3 +199,20 @@ def test_contexts_hold_in_the_rules_own_examples(which, at_least):
                     max_size=20))
 def test_a_line_has_a_digit_when_one_of_its_characters_is_one(line):
     assert claims._has_digit(line) == any(ch.isdigit() for ch in line)
+
+
+#: Pieces of the words after a figure: plain words, joined ones, numbers, marks, spaces
+#: of both kinds, and characters that are not ASCII (left to the pattern).
+PHRASE_PIECES = ["soldiers", "F", "-", "16", "U", ".", "S", "'", "s", ",", "3", "000", " ",
+                 "(", ")", "_", "\t", "\n", "\x1c", "\u2019", "\u2013", "\u00e9", "Gen", "$"]
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(PHRASE_PIECES), max_size=20).map("".join), data=st.data())
+def test_phrase_words_read_with_string_methods_are_the_pattern_s_tokens(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    limit = data.draw(st.sampled_from([1, 2, 10]))
+    reader = ENGINE._np_word
+    by_pattern = [(text[a:b], a, b) for a, b, _group in reader.pattern.scan(text, start, end, limit)]
+    assert reader.read(text, start, end, limit) == by_pattern

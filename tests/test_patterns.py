@@ -12,7 +12,7 @@ ENGINE = claims.engine()
 #: The patterns the extractor scans, and two that exercise flags, look-behind and names.
 SCANNED = {
     "tokens": numbers._TOKEN,
-    "noun phrase words": ENGINE._np_word,
+    "noun phrase words": ENGINE._np_word.pattern,
     "digit runs": ENGINE.grammar._digit_run,
     "quotation marks": ENGINE._quote_mark,
     "parts of a date": ENGINE.dates._parts,
