@@ -19,6 +19,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import attrgetter
 from typing import Iterable
 
 import regex
@@ -80,6 +81,9 @@ class DateFinder:
         self.weekday_triggers = rules.Triggers(self.weekdays)
         self.relative_triggers = rules.Triggers(self.relative)
         self.same_day_triggers = rules.Triggers(book.lists["same_day"])
+        # Most sentences name no day at all: one test of their words passes all three lists.
+        self.day_word_triggers = rules.Triggers(
+            list(self.weekdays) + list(self.relative) + book.lists["same_day"])
         self.heading = rules.compile(r"\A\s*(?:" + book.fragments["calendar_date"] + r")\s*\Z")
 
     def find(self, text: str, start: int = 0, end: int | None = None,
@@ -116,6 +120,17 @@ class DateFinder:
             mention = self._calendar_mention(m)
             if mention is not None:
                 found.append(self._with_deadline(text, mention, clause_floor, clause_words))
+        if self.day_word_triggers.any_in(words):
+            self._find_day_words(text, start, end, words, clause_floor, clause_words, found)
+        if len(found) > 1:
+            found.sort(key=_start_of)
+        return found
+
+    def _find_day_words(self, text: str, start: int, end: int, words: frozenset[str],
+                        clause_floor: int, clause_words: frozenset[str] | None,
+                        found: list[DateMention]) -> None:
+        """Adds to ``found`` (the calendar dates) the weekdays, relative days and same-day
+        phrases of ``text[start:end]``."""
         taken = [(d.start, d.end) for d in found]
         weekdays = self._weekday.finditer(text, start, end) \
             if self.weekday_triggers.any_in(words) else ()
@@ -135,8 +150,6 @@ class DateFinder:
             if self.same_day_triggers.any_in(words) else ()
         for m in same_day:
             found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
-        found.sort(key=lambda d: d.start)
-        return found
 
     def day_candidates(self, text: str, start: int, end: int, words: frozenset[str]) -> list[int]:
         """The offsets of the numbers in ``text[start:end]`` that may be the day of a calendar
@@ -216,6 +229,9 @@ class DateFinder:
     def is_heading(self, line: str) -> bool:
         """A line that is nothing but a date (a live blog's day heading)."""
         return bool(self.heading.match(line))
+
+
+_start_of = attrgetter("start")
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
