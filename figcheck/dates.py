@@ -106,12 +106,7 @@ class DateFinder:
         clause_words = words if clause_floor >= start else None
         found: list[DateMention] = []
         if day_numbers is not None:
-            calendar = []
-            for at in day_numbers:
-                if start <= at < end and not any(m.start() <= at < m.end() for m in calendar):
-                    calendar.extend(m for m in self._calendar.finditer(
-                        text, max(start, at - _DATE_REACH), min(end, at + _DATE_REACH))
-                        if m.start() <= at < m.end())
+            calendar = self._calendar_around(text, start, end, day_numbers)
         elif self.calendar_triggers.any_in(words) or self.iso_possible(text, start, end):
             calendar = self._calendar.finditer(text, start, end)
         else:
@@ -151,12 +146,31 @@ class DateFinder:
         for m in same_day:
             found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
 
+    def _calendar_around(self, text: str, start: int, end: int,
+                         day_numbers: list[int]) -> list[regex.Match]:
+        """The calendar dates of ``text[start:end]`` that hold one of ``day_numbers``, as
+        the scan of each number's reach finds them."""
+        calendar: list[regex.Match] = []
+        for at in day_numbers:
+            if not start <= at < end or calendar and any(
+                    m.start() <= at < m.end() for m in calendar):
+                continue
+            stop = min(end, at + _DATE_REACH)
+            m = self._calendar.search(text, max(start, at - _DATE_REACH), stop)
+            # Of the reach's matches, the one that can hold the number is the first to end
+            # after it: the matches after that one are not looked for.
+            while m is not None and m.end() <= at:
+                m = self._calendar.search(text, m.end(), stop)
+            if m is not None and m.start() <= at:
+                calendar.append(m)
+        return calendar
+
     def day_candidates(self, text: str, start: int, end: int, words: frozenset[str]) -> list[int]:
         """The offsets of the numbers in ``text[start:end]`` that may be the day of a calendar
         date (one or two digits), when the stretch names a month; else none."""
         months = self.month_triggers.present(words)
-        if not any(text.find(name, start, end) >= 0
-                   for month in months for name in self._month_spellings[month]):
+        if not months or not any(text.find(name, start, end) >= 0
+                                 for month in months for name in self._month_spellings[month]):
             return []
         return [m.start() for m in self._short_number.finditer(text, start, end)]
 
