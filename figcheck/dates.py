@@ -112,9 +112,12 @@ class DateFinder:
         else:
             calendar = ()
         for m in calendar:
-            mention = self._calendar_mention(m)
-            if mention is not None:
-                found.append(self._with_deadline(text, mention, clause_floor, clause_words))
+            parts = self._calendar_parts(m.group())
+            if parts is not None:
+                at = m.start()
+                found.append(DateMention(
+                    at, m.end(), "DATE-CALENDAR", *parts,
+                    deadline=self._is_deadline(text, at, clause_floor, clause_words)))
         if self.day_word_triggers.any_in(words):
             self._find_day_words(text, start, end, words, clause_floor, clause_words, found)
         if len(found) > 1:
@@ -177,47 +180,57 @@ class DateFinder:
     def iso_possible(self, text: str, start: int, end: int) -> bool:
         return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
 
-    def _calendar_mention(self, m: regex.Match) -> DateMention | None:
-        mention = m.group()
+    def _calendar_parts(self, mention: str) -> tuple[int, int, int | None] | None:
+        """The month, day and year (None if not named) of a calendar date's text; None if
+        it names no valid day of a month."""
         # Only ten characters with dashes at 4 and 7 can be an ISO date.
         iso = self._iso.fullmatch(mention) \
             if len(mention) == 10 and mention[4] == "-" and mention[7] == "-" else None
         if iso:
             year, month, day = map(int, iso.groups())
-            return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
+            return month, day, year
         month = day = year = None
-        for start, end, kind in self._parts.scan(mention):
-            if kind == "year":
+        # One call gives every part as the text of the group it matched.
+        for year_part, number, word in self._parts.findall(mention):
+            if year_part:
                 if day is not None:
-                    year = int(mention[start:end])
-            elif kind == "num":
+                    year = int(year_part)
+            elif number:
                 if day is None:
-                    day = int(mention[start:end])
+                    day = int(number)
             elif month is None:
-                month = self.months.get(mention[start:end].lower())
+                month = self.months.get(word.lower())
         if month is None or day is None or not 1 <= day <= 31:
             return None
-        return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
+        return month, day, year
 
     def _with_deadline(self, text: str, mention: DateMention, floor: int,
                        words: frozenset[str] | None = None) -> DateMention:
         """The mention, marked as a deadline or plan when such words stand before it in
-        its clause (``words``: the clause's words, when known, skip the patterns whose
-        words are missing)."""
-        # Plans and deadlines are read in the mention's own sentence only. A sentence end
-        # before ``floor`` would not move it, so the search stops there.
-        floor = max(floor, max(text.rfind(ch, floor, mention.start) for ch in ".!?\n") + 1)
-        deadline = (words is None or self.deadline_triggers.any_in(words)) and bool(
-            self._deadline.match(text, max(floor, mention.start - 30), mention.start))
-        if not deadline and (words is None or self.plan_triggers.any_in(words)):
-            # A plan word reported before "said" is the statement's ("will compete, the
-            # organisers said on Thursday"): plans are read after the last such verb.
-            report = self._report_verb.search(text, floor, mention.start)
-            if self._plan.search(text, report.end() if report else floor, mention.start):
-                deadline = True
-        if deadline:
+        its clause (see :meth:`_is_deadline`)."""
+        if self._is_deadline(text, mention.start, floor, words):
             return replace(mention, deadline=True)
         return mention
+
+    def _is_deadline(self, text: str, at: int, floor: int,
+                     words: frozenset[str] | None = None) -> bool:
+        """Whether deadline or plan words stand before the mention at ``at`` in its clause
+        (``words``: the clause's words, when known, skip the patterns whose words are
+        missing)."""
+        # Plans and deadlines are read in the mention's own sentence only. A sentence end
+        # before ``floor`` would not move it, so the search stops there.
+        floor = max(floor, text.rfind(".", floor, at) + 1, text.rfind("!", floor, at) + 1,
+                    text.rfind("?", floor, at) + 1, text.rfind("\n", floor, at) + 1)
+        if (words is None or self.deadline_triggers.any_in(words)) and \
+                self._deadline.match(text, max(floor, at - 30), at):
+            return True
+        if words is None or self.plan_triggers.any_in(words):
+            # A plan word reported before "said" is the statement's ("will compete, the
+            # organisers said on Thursday"): plans are read after the last such verb.
+            report = self._report_verb.search(text, floor, at)
+            if self._plan.search(text, report.end() if report else floor, at):
+                return True
+        return False
 
     def resolve(self, mention: DateMention, published: dt.date | None,
                 previous: dt.date | None = None) -> dt.date | None:
