@@ -220,14 +220,17 @@ class DateFinder:
         """Whether deadline or plan words stand before the mention at ``at`` in its clause
         (``words``: the clause's words, when known, skip the patterns whose words are
         missing)."""
+        deadline_possible = words is None or self.deadline_triggers.any_in(words)
+        plan_possible = words is None or self.plan_triggers.any_in(words)
+        if not (deadline_possible or plan_possible):
+            return False
         # Plans and deadlines are read in the mention's own sentence only. A sentence end
         # before ``floor`` would not move it, so the search stops there.
         floor = max(floor, text.rfind(".", floor, at) + 1, text.rfind("!", floor, at) + 1,
                     text.rfind("?", floor, at) + 1, text.rfind("\n", floor, at) + 1)
-        if (words is None or self.deadline_triggers.any_in(words)) and \
-                self._deadline.match(text, max(floor, at - 30), at):
+        if deadline_possible and self._deadline.match(text, max(floor, at - 30), at):
             return True
-        if words is None or self.plan_triggers.any_in(words):
+        if plan_possible:
             # A plan word reported before "said" is the statement's ("will compete, the
             # organisers said on Thursday"): plans are read after the last such verb.
             report = self._report_verb.search(text, floor, at)
