@@ -72,6 +72,8 @@ class DateFinder:
         self._parts = rules.compile(
             r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
         self._iso = rules.compile(r"(\d{4})-(\d\d)-(\d\d)")
+        # A year is read from four digits only, by _parts or _iso.
+        self._four_digits = rules.compile(r"\d{4}")
         self.deadline_triggers = rules.Triggers(book.lists["deadline_word"])
         self.plan_triggers = rules.Triggers(book.lists["plan_word"])
         self.calendar_triggers = rules.Triggers(list(self.months) + ["0"])
@@ -179,6 +181,11 @@ class DateFinder:
                                  for month in months for name in self._month_spellings[month]):
             return []
         return [m.start() for m in self._short_number.finditer(text, start, end)]
+
+    def year_possible(self, text: str, start: int, end: int) -> bool:
+        """Whether a date in ``text[start:end]`` may name its year (``resolve`` dates no
+        other without a publication date or a date before it)."""
+        return self._four_digits.search(text, start, end) is not None
 
     def iso_possible(self, text: str, start: int, end: int) -> bool:
         return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
