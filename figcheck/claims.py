@@ -1187,17 +1187,21 @@ class Engine:
         return cues, as_of, date_rule, self._words
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
-        # The sentence is read at its first figure, before the day numbers after it
-        # ("300 people died, officials said on October 17."): those are looked at too.
-        day_numbers = state.day_numbers + self.dates.day_candidates(text, s, e, self._words)
-        for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words,
-                                       day_numbers=day_numbers):
-            if mention.deadline:
-                continue
-            date = self.dates.resolve(mention, article.published, state.last_as_of)
-            if date is not None:
-                state.last_as_of = date
-                return date, mention.rule_id
+        # Without a publication date or an earlier date, only a date naming its year can
+        # date the sentence: most sentences of an undated article are not read.
+        if article.published is not None or state.last_as_of is not None \
+                or self.dates.year_possible(text, s, e):
+            # The sentence is read at its first figure, before the day numbers after it
+            # ("300 people died, officials said on October 17."): those are looked at too.
+            day_numbers = state.day_numbers + self.dates.day_candidates(text, s, e, self._words)
+            for mention in self.dates.find(text, s, e, sentence_start=s, words=self._words,
+                                           day_numbers=day_numbers):
+                if mention.deadline:
+                    continue
+                date = self.dates.resolve(mention, article.published, state.last_as_of)
+                if date is not None:
+                    state.last_as_of = date
+                    return date, mention.rule_id
         if state.heading_date is not None:
             return state.heading_date, "DATE-HEADING"
         return None, None

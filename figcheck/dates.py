@@ -19,6 +19,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import attrgetter
 from typing import Iterable
 
 import regex
@@ -34,7 +35,10 @@ _FUTURE_SLACK_DAYS = 14
 _DATE_REACH = 32
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once built: a frozen dataclass sets each field through
+# object.__setattr__, which made a mention cost four times as much to build. Hashed as a
+# frozen one would be.
+@dataclass(slots=True, unsafe_hash=True)
 class DateMention:
     start: int
     end: int
@@ -68,6 +72,8 @@ class DateFinder:
         self._parts = rules.compile(
             r"(?i)(?P<year>\b(?:1[89]\d\d|20\d\d)\b)|(?P<num>\d{1,2})|(?P<word>[^\W\d_]+)")
         self._iso = rules.compile(r"(\d{4})-(\d\d)-(\d\d)")
+        # A year is read from four digits only, by _parts or _iso.
+        self._four_digits = rules.compile(r"\d{4}")
         self.deadline_triggers = rules.Triggers(book.lists["deadline_word"])
         self.plan_triggers = rules.Triggers(book.lists["plan_word"])
         self.calendar_triggers = rules.Triggers(list(self.months) + ["0"])
@@ -80,6 +86,9 @@ class DateFinder:
         self.weekday_triggers = rules.Triggers(self.weekdays)
         self.relative_triggers = rules.Triggers(self.relative)
         self.same_day_triggers = rules.Triggers(book.lists["same_day"])
+        # Most sentences name no day at all: one test of their words passes all three lists.
+        self.day_word_triggers = rules.Triggers(
+            list(self.weekdays) + list(self.relative) + book.lists["same_day"])
         self.heading = rules.compile(r"\A\s*(?:" + book.fragments["calendar_date"] + r")\s*\Z")
 
     def find(self, text: str, start: int = 0, end: int | None = None,
@@ -102,20 +111,29 @@ class DateFinder:
         clause_words = words if clause_floor >= start else None
         found: list[DateMention] = []
         if day_numbers is not None:
-            calendar = []
-            for at in day_numbers:
-                if start <= at < end and not any(m.start() <= at < m.end() for m in calendar):
-                    calendar.extend(m for m in self._calendar.finditer(
-                        text, max(start, at - _DATE_REACH), min(end, at + _DATE_REACH))
-                        if m.start() <= at < m.end())
+            calendar = self._calendar_around(text, start, end, day_numbers)
         elif self.calendar_triggers.any_in(words) or self.iso_possible(text, start, end):
             calendar = self._calendar.finditer(text, start, end)
         else:
             calendar = ()
         for m in calendar:
-            mention = self._calendar_mention(m)
-            if mention is not None:
-                found.append(self._with_deadline(text, mention, clause_floor, clause_words))
+            parts = self._calendar_parts(m.group())
+            if parts is not None:
+                at = m.start()
+                found.append(DateMention(
+                    at, m.end(), "DATE-CALENDAR", *parts,
+                    deadline=self._is_deadline(text, at, clause_floor, clause_words)))
+        if self.day_word_triggers.any_in(words):
+            self._find_day_words(text, start, end, words, clause_floor, clause_words, found)
+        if len(found) > 1:
+            found.sort(key=_start_of)
+        return found
+
+    def _find_day_words(self, text: str, start: int, end: int, words: frozenset[str],
+                        clause_floor: int, clause_words: frozenset[str] | None,
+                        found: list[DateMention]) -> None:
+        """Adds to ``found`` (the calendar dates) the weekdays, relative days and same-day
+        phrases of ``text[start:end]``."""
         taken = [(d.start, d.end) for d in found]
         weekdays = self._weekday.finditer(text, start, end) \
             if self.weekday_triggers.any_in(words) else ()
@@ -135,62 +153,97 @@ class DateFinder:
             if self.same_day_triggers.any_in(words) else ()
         for m in same_day:
             found.append(DateMention(m.start(), m.end(), "DATE-SAME-DAY"))
-        found.sort(key=lambda d: d.start)
-        return found
+
+    def _calendar_around(self, text: str, start: int, end: int,
+                         day_numbers: list[int]) -> list[regex.Match]:
+        """The calendar dates of ``text[start:end]`` that hold one of ``day_numbers``, as
+        the scan of each number's reach finds them."""
+        calendar: list[regex.Match] = []
+        for at in day_numbers:
+            if not start <= at < end or calendar and any(
+                    m.start() <= at < m.end() for m in calendar):
+                continue
+            stop = min(end, at + _DATE_REACH)
+            m = self._calendar.search(text, max(start, at - _DATE_REACH), stop)
+            # Of the reach's matches, the one that can hold the number is the first to end
+            # after it: the matches after that one are not looked for.
+            while m is not None and m.end() <= at:
+                m = self._calendar.search(text, m.end(), stop)
+            if m is not None and m.start() <= at:
+                calendar.append(m)
+        return calendar
 
     def day_candidates(self, text: str, start: int, end: int, words: frozenset[str]) -> list[int]:
         """The offsets of the numbers in ``text[start:end]`` that may be the day of a calendar
         date (one or two digits), when the stretch names a month; else none."""
         months = self.month_triggers.present(words)
-        if not any(text.find(name, start, end) >= 0
-                   for month in months for name in self._month_spellings[month]):
+        if not months or not any(text.find(name, start, end) >= 0
+                                 for month in months for name in self._month_spellings[month]):
             return []
         return [m.start() for m in self._short_number.finditer(text, start, end)]
+
+    def year_possible(self, text: str, start: int, end: int) -> bool:
+        """Whether a date in ``text[start:end]`` may name its year (``resolve`` dates no
+        other without a publication date or a date before it)."""
+        return self._four_digits.search(text, start, end) is not None
 
     def iso_possible(self, text: str, start: int, end: int) -> bool:
         return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None
 
-    def _calendar_mention(self, m: regex.Match) -> DateMention | None:
-        mention = m.group()
+    def _calendar_parts(self, mention: str) -> tuple[int, int, int | None] | None:
+        """The month, day and year (None if not named) of a calendar date's text; None if
+        it names no valid day of a month."""
         # Only ten characters with dashes at 4 and 7 can be an ISO date.
         iso = self._iso.fullmatch(mention) \
             if len(mention) == 10 and mention[4] == "-" and mention[7] == "-" else None
         if iso:
             year, month, day = map(int, iso.groups())
-            return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
+            return month, day, year
         month = day = year = None
-        for start, end, kind in self._parts.scan(mention):
-            if kind == "year":
+        # One call gives every part as the text of the group it matched.
+        for year_part, number, word in self._parts.findall(mention):
+            if year_part:
                 if day is not None:
-                    year = int(mention[start:end])
-            elif kind == "num":
+                    year = int(year_part)
+            elif number:
                 if day is None:
-                    day = int(mention[start:end])
+                    day = int(number)
             elif month is None:
-                month = self.months.get(mention[start:end].lower())
+                month = self.months.get(word.lower())
         if month is None or day is None or not 1 <= day <= 31:
             return None
-        return DateMention(m.start(), m.end(), "DATE-CALENDAR", month, day, year)
+        return month, day, year
 
     def _with_deadline(self, text: str, mention: DateMention, floor: int,
                        words: frozenset[str] | None = None) -> DateMention:
         """The mention, marked as a deadline or plan when such words stand before it in
-        its clause (``words``: the clause's words, when known, skip the patterns whose
-        words are missing)."""
-        # Plans and deadlines are read in the mention's own sentence only. A sentence end
-        # before ``floor`` would not move it, so the search stops there.
-        floor = max(floor, max(text.rfind(ch, floor, mention.start) for ch in ".!?\n") + 1)
-        deadline = (words is None or self.deadline_triggers.any_in(words)) and bool(
-            self._deadline.match(text, max(floor, mention.start - 30), mention.start))
-        if not deadline and (words is None or self.plan_triggers.any_in(words)):
-            # A plan word reported before "said" is the statement's ("will compete, the
-            # organisers said on Thursday"): plans are read after the last such verb.
-            report = self._report_verb.search(text, floor, mention.start)
-            if self._plan.search(text, report.end() if report else floor, mention.start):
-                deadline = True
-        if deadline:
+        its clause (see :meth:`_is_deadline`)."""
+        if self._is_deadline(text, mention.start, floor, words):
             return replace(mention, deadline=True)
         return mention
+
+    def _is_deadline(self, text: str, at: int, floor: int,
+                     words: frozenset[str] | None = None) -> bool:
+        """Whether deadline or plan words stand before the mention at ``at`` in its clause
+        (``words``: the clause's words, when known, skip the patterns whose words are
+        missing)."""
+        deadline_possible = words is None or self.deadline_triggers.any_in(words)
+        plan_possible = words is None or self.plan_triggers.any_in(words)
+        if not (deadline_possible or plan_possible):
+            return False
+        # Plans and deadlines are read in the mention's own sentence only. A sentence end
+        # before ``floor`` would not move it, so the search stops there.
+        floor = max(floor, text.rfind(".", floor, at) + 1, text.rfind("!", floor, at) + 1,
+                    text.rfind("?", floor, at) + 1, text.rfind("\n", floor, at) + 1)
+        if deadline_possible and self._deadline.match(text, max(floor, at - 30), at):
+            return True
+        if plan_possible:
+            # A plan word reported before "said" is the statement's ("will compete, the
+            # organisers said on Thursday"): plans are read after the last such verb.
+            report = self._report_verb.search(text, floor, at)
+            if self._plan.search(text, report.end() if report else floor, at):
+                return True
+        return False
 
     def resolve(self, mention: DateMention, published: dt.date | None,
                 previous: dt.date | None = None) -> dt.date | None:
@@ -216,6 +269,9 @@ class DateFinder:
     def is_heading(self, line: str) -> bool:
         """A line that is nothing but a date (a live blog's day heading)."""
         return bool(self.heading.match(line))
+
+
+_start_of = attrgetter("start")
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:

@@ -160,6 +160,21 @@ def test_a_deadline_is_read_in_the_mention_s_sentence_whatever_the_floor(words, 
     assert ENGINE.dates._with_deadline(text, mention, floor, None) == expected
 
 
+#: Pieces of dates with and without their year, and what stands around them.
+DATE_PIECES = ["October", "Oct.", "5", "17", "2024", "1999", "2024-10-05", "10-05", "12000",
+               "Tuesday", "today", "that day", "on", ",", " ", "-", "\u0662\u0660\u0662\u0664"]
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(pieces=st.lists(st.sampled_from(DATE_PIECES), max_size=10))
+def test_an_undated_sentence_without_a_year_is_dated_by_no_mention(pieces):
+    text = " ".join(pieces)
+    finder = ENGINE.dates
+    resolved = [finder.resolve(m, None, None) for m in finder.find(text, sentence_start=0)]
+    if not finder.year_possible(text, 0, len(text)):
+        assert resolved == [None] * len(resolved), text
+
+
 #: The context sets the engine tries in one call, with the rules they come from.
 CONTEXTS = [(ENGINE._exclusion_before, ENGINE.exclusions), (ENGINE._exclusion_after, ENGINE.exclusions),
             (ENGINE._qualifier_after, ENGINE.qualifiers)]
