@@ -137,6 +137,13 @@ class Grammar:
                                 key=len, reverse=True)))
             for root in self.candidate_words
             if not any(other != root and root.startswith(other) for other in self.candidate_words))
+        # The same, searched for in the article as bytes (see candidates): a letter
+        # beyond ASCII stands as "?" there, and a word with one is compared as text too.
+        self._byte_families = tuple(
+            (root.encode("ascii", "replace"),
+             tuple((word.encode("ascii", "replace"), None if word.isascii() else word)
+                   for word in family))
+            for root, family in self._candidate_families)
         self._any_word = rules.compile(
             r"(?i)(?<![\w])(?:" + "|".join(self.candidate_words) + r")(?![\w])")
         self._digit_run = rules.compile(r"\d+", skip=r"\D")
@@ -151,33 +158,45 @@ class Grammar:
     def candidates(self, text: str, start: int = 0, end: int | None = None) -> list[int]:
         """Sorted offsets where a figure may begin: digit runs and number words."""
         end = len(text) if end is None else end
-        found = [at for at, _end, _group in self._digit_run.scan(text, start, end)]
-        # Only the stretch is lowered (with the characters on either side, which tell
-        # where words begin and end): callers ask about a few words after a figure too.
+        # Only the stretch is read (with the characters on either side, which tell where
+        # words begin and end): callers ask about a few words after a figure too.
         base = max(0, start - 1)
         window = text[base:end + 1]
-        lowered = window.lower()
-        if len(lowered) != len(window):
-            # Some characters change length when lowered; fall back to a slower scan
-            # so that offsets stay those of the original text.
-            found.extend(m.start() for m in self._any_word.finditer(
-                text, start, end))
-            return sorted(set(found))
-        size = len(lowered)
         first, last = start - base, end - base
-        for root, family in self._candidate_families:
-            at = lowered.find(root, first, last)
+        # The stretch as bytes, one a character, lowered, any character beyond ASCII a "?":
+        # C loops over bytes classify characters far faster than a pattern or str.lower.
+        beyond = "" if window.isascii() else _beyond_ascii(window)
+        lowered_beyond = beyond.lower()
+        if len(lowered_beyond) == len(beyond) and _beyond_ascii(lowered_beyond) == lowered_beyond:
+            data = window.encode("ascii", "replace").lower()
+        else:
+            # A character that lowers to ASCII (the Kelvin sign) or to more than one.
+            lowered = window.lower()
+            if len(lowered) != len(window):
+                # Offsets must stay those of the original text: a slower scan.
+                found = [at for at, _end, _group in self._digit_run.scan(text, start, end)]
+                found.extend(m.start() for m in self._any_word.finditer(text, start, end))
+                return sorted(set(found))
+            data = lowered.encode("ascii", "replace")
+        if beyond and self._digit_run.search(beyond):
+            found = [at for at, _end, _group in self._digit_run.scan(text, start, end)]
+        else:
+            found = _ascii_digit_runs(data, first, last, base)
+        size = len(data)
+        for root, family in self._byte_families:
+            at = data.find(root, first, last)
             while at >= 0:
                 # A word starting right after a letter is no word; nor can one start inside
                 # the root just found (its letters precede it), so the search moves past it.
-                if at == 0 or not lowered[at - 1].isalnum():
-                    for word in family:
+                if at == 0 or not _word_char(data, window, at - 1):
+                    for word, spelled in family:
                         stop = at + len(word)
-                        if stop <= last and lowered.startswith(word, at) and (
-                                stop >= size or not lowered[stop].isalnum()):
+                        if stop <= last and data.startswith(word, at) and (
+                                stop >= size or not _word_char(data, window, stop)) and (
+                                spelled is None or window[at:stop].lower() == spelled):
                             found.append(base + at)
                             break
-                at = lowered.find(root, at + len(root), last)
+                at = data.find(root, at + len(root), last)
         found.sort()
         return found
 
@@ -450,6 +469,43 @@ class Grammar:
         while toks[last].kind == "sym":
             last -= 1
         return _Atom(total + current, i, last, True, scale_total)
+
+
+#: Whether an ASCII byte is a letter or digit (str.isalnum); None for "?", which may
+#: stand for a character beyond ASCII (see _word_char).
+_BYTE_IS_ALNUM = tuple(None if c == 63 else chr(c).isalnum() for c in range(128))
+#: ASCII digits as "0", every other byte a space (single bytes are searched for fastest).
+_DIGIT_MARKS = bytes(48 if chr(c).isdecimal() else 32 for c in range(128)) + b" " * 128
+#: The ASCII bytes, deleted from UTF-8 to keep the other characters.
+_ASCII_BYTES = bytes(range(128))
+
+
+def _beyond_ascii(text: str) -> str:
+    """The characters of ``text`` that are not ASCII, in order."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode(
+        "utf-8", "surrogatepass")
+
+
+def _word_char(data: bytes, text: str, at: int) -> bool:
+    """Whether the character at ``at`` is a letter or digit once lowered, ``data`` being
+    ``text`` lowered as bytes ("?" for a character beyond ASCII)."""
+    alnum = _BYTE_IS_ALNUM[data[at]]
+    return text[at].lower().isalnum() if alnum is None else alnum
+
+
+def _ascii_digit_runs(data: bytes, first: int, last: int, base: int) -> list[int]:
+    """Where runs of ASCII digits start in ``data[first:last]`` (a run cut at ``first``
+    starts there), as offsets from ``base``."""
+    marks = data.translate(_DIGIT_MARKS)
+    found = []
+    at = marks.find(b"0", first, last)
+    while at >= 0:
+        found.append(base + at)
+        stop = marks.find(b" ", at, last)
+        if stop < 0:
+            break
+        at = marks.find(b"0", stop, last)
+    return found
 
 
 def _close(a: _Tok, b: _Tok, max_gap: int) -> bool:
