@@ -28,12 +28,22 @@ from figcheck import rules
 
 # Thousands are grouped with commas, non-breaking or thin spaces, apostrophes (Swiss style,
 # 11’000) or the Arabic thousands sign; a vulgar fraction may follow the digits (2½).
+_NUMBER_TOKEN = r"\d+(?:[,\u00a0\u202f\u2009\u2019'\u066c]\d{3}(?!\d))*(?:[.\u066b]\d+)?[\u00bc-\u00be\u2150-\u215e]?"
+_WORD_TOKEN = r"[^\W\d_]+"
+_SIGN_TOKEN = r"[^\s\w]"
 _TOKEN = rules.compile(
-    r"(?P<num>\d+(?:[,\u00a0\u202f\u2009\u2019'\u066c]\d{3}(?!\d))*(?:[.\u066b]\d+)?[\u00bc-\u00be\u2150-\u215e]?)"
-    r"|(?P<word>[^\W\d_]+)"
-    r"|(?P<sym>[^\s\w])",
+    rf"(?P<num>{_NUMBER_TOKEN})|(?P<word>{_WORD_TOKEN})|(?P<sym>{_SIGN_TOKEN})",
     skip=r"[\s_]",
 )
+#: How many tokens a figure's neighbourhood is read as.
+_MAX_TOKENS = 12
+#: The tokens of _TOKEN at a place, the first _MAX_TOKENS of them by one match, the kind of
+#: each told by the number of its group: _TOKEN.scan tells it by the group's name, and the
+#: regex module looks a name up by first failing to read it as a number (an exception,
+#: formatted and dropped), about 3 k instructions a token.
+_TOKENS_AHEAD = rules.compile(
+    rf"(?:[\s_]*+(?:({_NUMBER_TOKEN})|({_WORD_TOKEN})|({_SIGN_TOKEN}))){{0,{_MAX_TOKENS}}}")
+_TOKEN_KINDS = ((1, "num"), (2, "word"), (3, "sym"))
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _SEPARATORS = ",\u00a0\u202f\u2009\u2019'\u066c"
 #: Vulgar fractions written after digits ("2\u00bd million").
@@ -45,7 +55,6 @@ _WINDOW = 160
 _CURRENCY_REACH = 4
 #: What the regex module counts as white space (str.isspace also takes \x1c-\x1f).
 _SPACES = frozenset(chr(c) for c in range(0x3001) if chr(c).isspace()) - frozenset("\x1c\x1d\x1e\x1f")
-_MAX_TOKENS = 12
 _MAX_DIGITS = 40
 
 
@@ -208,8 +217,7 @@ class Grammar:
         if simple is not None:
             return simple
         # A figure and its range, percent or scale words fit in a dozen tokens.
-        toks = [_Tok(kind, text[start:end], start, end)
-                for start, end, kind in _TOKEN.scan(text, pos, min(len(text), pos + _WINDOW), _MAX_TOKENS)]
+        toks = _tokens_ahead(text, pos)
         if not toks:
             return None
         first = self._atom(text, toks, 0)
@@ -506,6 +514,24 @@ def _ascii_digit_runs(data: bytes, first: int, last: int, base: int) -> list[int
             break
         at = marks.find(b"0", stop, last)
     return found
+
+
+def _tokens_ahead(text: str, pos: int) -> list[_Tok]:
+    """The first tokens from ``pos`` on, those ``_TOKEN.scan`` finds within _WINDOW.
+
+    >>> [(t.kind, t.text) for t in _tokens_ahead("about $2,500 troops", 6)]
+    [('sym', '$'), ('num', '2,500'), ('word', 'troops')]
+    """
+    m = _TOKENS_AHEAD.match(text, pos, min(len(text), pos + _WINDOW))
+    toks = [_Tok(kind, text[start:end], start, end)
+            for group, kind in _TOKEN_KINDS
+            for start, end in zip(m.starts(group), m.ends(group))]
+    toks.sort(key=_token_start)
+    return toks
+
+
+def _token_start(tok: _Tok) -> int:
+    return tok.start
 
 
 def _close(a: _Tok, b: _Tok, max_gap: int) -> bool:
