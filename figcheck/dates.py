@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from typing import Iterable
@@ -141,9 +141,9 @@ class DateFinder:
             if any(s <= m.start() < e for s, e in taken):
                 continue
             day = m.group().split()[-1].lower()
-            found.append(self._with_deadline(text, DateMention(
-                m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day]), clause_floor,
-                clause_words))
+            found.append(DateMention(
+                m.start(), m.end(), "DATE-WEEKDAY", weekday=self.weekdays[day],
+                deadline=self._is_deadline(text, m.start(), clause_floor, clause_words)))
         relative = self._relative.finditer(text, start, end) \
             if self.relative_triggers.any_in(words) else ()
         for m in relative:
@@ -213,14 +213,6 @@ class DateFinder:
         if month is None or day is None or not 1 <= day <= 31:
             return None
         return month, day, year
-
-    def _with_deadline(self, text: str, mention: DateMention, floor: int,
-                       words: frozenset[str] | None = None) -> DateMention:
-        """The mention, marked as a deadline or plan when such words stand before it in
-        its clause (see :meth:`_is_deadline`)."""
-        if self._is_deadline(text, mention.start, floor, words):
-            return replace(mention, deadline=True)
-        return mention
 
     def _is_deadline(self, text: str, at: int, floor: int,
                      words: frozenset[str] | None = None) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figcheck import claims, dates, numbers, rules
+from figcheck import claims, numbers, rules
 
 ENGINE = claims.engine()
 GRAMMAR = ENGINE.grammar
@@ -137,9 +137,8 @@ def test_a_deadline_is_read_the_same_with_the_clause_words_as_without(words, dat
     text = " ".join(words + [date]) + "."
     finder = ENGINE.dates
     start = text.rindex(date)
-    mention = dates.DateMention(start, start + len(date), "DATE-CALENDAR", 10, 5)
-    assert finder._with_deadline(text, mention, 0, rules.words_of(text)) == \
-        finder._with_deadline(text, mention, 0, None)
+    assert finder._is_deadline(text, start, 0, rules.words_of(text)) == \
+        finder._is_deadline(text, start, 0, None)
 
 
 def test_a_deadline_word_before_the_stretch_still_counts_when_the_clause_starts_earlier():
@@ -156,11 +155,10 @@ def test_a_deadline_is_read_in_the_mention_s_sentence_whatever_the_floor(words, 
     text = " ".join(words + ["October 5"]) + "."
     start = text.rindex("October 5")
     floor = data.draw(st.integers(0, len(text)))
-    mention = dates.DateMention(start, start + 9, "DATE-CALENDAR", 10, 5)
     # The sentence's floor as the whole text gives it: every end mark searched from 0.
     sentence_floor = max(floor, max(text.rfind(ch, 0, start) for ch in ".!?\n") + 1)
-    expected = ENGINE.dates._with_deadline(text, mention, sentence_floor, None)
-    assert ENGINE.dates._with_deadline(text, mention, floor, None) == expected
+    expected = ENGINE.dates._is_deadline(text, start, sentence_floor, None)
+    assert ENGINE.dates._is_deadline(text, start, floor, None) == expected
 
 
 #: Pieces of dates with and without their year, and what stands around them.
