@@ -38,9 +38,10 @@ _TOKEN = rules.compile(
 #: How many tokens a figure's neighbourhood is read as.
 _MAX_TOKENS = 12
 #: The tokens of _TOKEN at a place, the first _MAX_TOKENS of them by one match, the kind of
-#: each told by the number of its group: _TOKEN.scan tells it by the group's name, and the
-#: regex module looks a name up by first failing to read it as a number (an exception,
-#: formatted and dropped), about 3 k instructions a token.
+#: each told by the number of its group. Every character but a skipped one starts a token,
+#: so no lazy skip is tried between them, and the kinds need no map of where named groups
+#: start: 3.6 M fewer instructions on 100 articles than _TOKEN.scan, which stays as the
+#: plain way a test compares this with.
 _TOKENS_AHEAD = rules.compile(
     rf"(?:[\s_]*+(?:({_NUMBER_TOKEN})|({_WORD_TOKEN})|({_SIGN_TOKEN}))){{0,{_MAX_TOKENS}}}")
 _TOKEN_KINDS = ((1, "num"), (2, "word"), (3, "sym"))

@@ -63,7 +63,7 @@ class Pattern:
         #: A character class of characters that never start a match, for :meth:`scan`.
         self.skip = skip
         self._flags = flags
-        self._scanners: dict[int | None, regex.Pattern] = {}
+        self._scanners: dict[int | None, tuple[regex.Pattern, list[tuple[str, int]]]] = {}
 
     @property
     def pattern(self) -> str:
@@ -83,6 +83,8 @@ class Pattern:
     # ``concurrent`` is False: by default regex lets go of the GIL while it matches a str,
     # and taking it back is about a quarter of the fixed cost of a call (most of ours are
     # short matches); figcheck runs in parallel by processes, one thread each.
+    # match, search and finditer compute _limit inline: a method call more on each regex
+    # call was 1.3 M instructions on 100 articles.
     def match(self, text: str, pos: int | None = None, endpos: int | None = None,
               timeout: float | None = None) -> regex.Match | None:
         limit = timeout or (None if _thread.bounded else self.timeout)
@@ -124,22 +126,27 @@ class Pattern:
         system call) at every match it yields; one match of a repeated group reads it
         once, and its captures give every match.
         """
-        scanner = self._scanners.get(limit)
-        if scanner is None:
-            scanner = self._scanners[limit] = self._scanner(limit)
-        limit = None if _thread.bounded else self.timeout
-        m = scanner.match(text, pos, endpos, False) if limit is None else \
-            scanner.match(text, pos, endpos, False, False, limit)
-        starts, ends = m.starts(_SCAN_GROUP), m.ends(_SCAN_GROUP)
-        if not self.compiled.groupindex:
+        found = self._scanners.get(limit)
+        if found is None:
+            found = self._scanners[limit] = self._scanner(limit)
+        scanner, named_groups = found
+        time_limit = self._limit(None)
+        m = scanner.match(text, pos, endpos, False) if time_limit is None else \
+            scanner.match(text, pos, endpos, False, False, time_limit)
+        # Groups by number: regex looks a group given by name up by first failing to read
+        # it as a number (an exception, formatted and dropped), some 3 k instructions a call.
+        starts, ends = m.starts(1), m.ends(1)
+        if not named_groups:
             return [(start, end, None) for start, end in zip(starts, ends)]
         names = {}
-        for name in self.compiled.groupindex:
-            for start in m.starts(name):
+        for name, index in named_groups:
+            for start in m.starts(index):
                 names.setdefault(start, name)
         return [(start, end, names.get(start)) for start, end in zip(starts, ends)]
 
-    def _scanner(self, limit: int | None) -> regex.Pattern:
+    def _scanner(self, limit: int | None) -> tuple[regex.Pattern, list[tuple[str, int]]]:
+        """The pattern that scans for ``limit`` matches (its group 1 each match), and the
+        number there of each of the pattern's named groups."""
         source = self.compiled.pattern
         flags = _LEADING_FLAGS.match(source).group()
         if "r" in flags:
@@ -147,9 +154,10 @@ class Pattern:
         repeat = "*" if limit is None else "{0,%d}" % limit
         skip = f"{self.skip}*+" if self.skip else ""
         # [\s\S] rather than "." with DOTALL: the flag would change the pattern's own dots.
-        return _store.compile(
+        scanner = _store.compile(
             f"{flags}(?:{skip}[\\s\\S]*?(?P<{_SCAN_GROUP}>{source[len(flags):]})){repeat}",
             self._flags)
+        return scanner, [(name, scanner.groupindex[name]) for name in self.compiled.groupindex]
 
     def findall(self, text: str, pos: int | None = None, endpos: int | None = None,
                 timeout: float | None = None) -> list:

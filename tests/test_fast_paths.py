@@ -232,3 +232,13 @@ def test_phrase_words_read_with_string_methods_are_the_pattern_s_tokens(text, da
     reader = ENGINE._np_word
     by_pattern = [(text[a:b], a, b) for a, b, _group in reader.pattern.scan(text, start, end, limit)]
     assert reader.read(text, start, end, limit) == by_pattern
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(PIECES + ["2,500", "1.5", "\u00bd", "%", "'"]), max_size=30)
+       .map("".join), data=st.data())
+def test_tokens_ahead_of_a_figure_are_those_the_token_scan_finds(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
+        text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
+    assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
