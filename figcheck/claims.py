@@ -116,7 +116,7 @@ class _PhraseWords:
             if piece.isalpha():
                 tokens.append((piece, start + at, start + at + len(piece)))
             else:
-                    self._read_piece(piece, start + at, tokens)
+                self._read_piece(piece, start + at, tokens)
             if len(tokens) >= limit:
                 return tokens[:limit]
             at += len(piece)
@@ -1404,10 +1404,11 @@ class Engine:
         if name:
             before = words[:len(words) - len(name.split())]
         else:
-            aliases = self._speaker_alias.find_all(" ".join(words))
+            spaced = " ".join(words)
+            aliases = self._speaker_alias.find_all(spaced)
             if not aliases:
                 return False
-            before = " ".join(words)[:aliases[0].start()].split()
+            before = spaced[:aliases[0].start()].split()
         if before and any(ch.isdigit() for ch in before[-1]):
             before = before[:-1]  # "at 27 Main Street"
         return not (before and before[-1].lower() in self.place_prepositions)
