@@ -20,16 +20,34 @@ def _started_as_the_program() -> bool:
 # tenth of a second of CPU time waiting for work; figcheck does no linear algebra. The
 # program runs with one (unless its caller says otherwise, and so do its workers, which
 # inherit it); a notebook that imports figcheck keeps its own.
-if "numpy" not in _sys.modules and _started_as_the_program():
+_program = _started_as_the_program()
+if "numpy" not in _sys.modules and _program:
     _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# Importing pandas makes about 200,000 objects that live as long as the program, and the
+# cyclic collector walks them again and again while they are made, and at every full
+# collection after: a tenth of the imports' time in a `figcheck check` of a cached batch.
+# The program makes them with the collector paused, then moves them out of its reach
+# (gc.freeze). A notebook's or a library's import leaves the collector as it is.
+if _program:
+    import gc as _gc
+
+    _collecting = _gc.isenabled()
+    _gc.disable()
 
 # The API functions ``quantities`` and ``discrepancies`` share their names with the modules
 # figcheck/quantities.py and figcheck/discrepancies.py: ``figcheck.quantities`` is the
 # function. Reach the modules with ``from figcheck.quantities import ...`` or importlib.
-from figcheck.api import (  # noqa: E402
-    assign_quantities, discrepancies, extract, extract_text, load_config, quantities,
-    read_config, render_report, write_report)
-from figcheck import accessor as _accessor  # noqa: E402,F401  (registers df.figcheck)
+try:
+    from figcheck.api import (  # noqa: E402
+        assign_quantities, discrepancies, extract, extract_text, load_config, quantities,
+        read_config, render_report, write_report)
+    from figcheck import accessor as _accessor  # noqa: E402,F401  (registers df.figcheck)
+finally:
+    if _program:
+        _gc.freeze()
+        if _collecting:
+            _gc.enable()
 
 __all__ = ["extract", "extract_text", "assign_quantities", "quantities", "discrepancies",
            "render_report", "write_report", "load_config", "read_config", "__version__"]

@@ -309,6 +309,32 @@ def test_the_program_runs_numpy_s_blas_on_one_thread_and_a_notebook_keeps_its_ow
         assert threads_seen(str(installed), "--version") == "1"
 
 
+def test_the_program_keeps_the_collector_on_and_a_library_import_leaves_it_untouched(tmp_path):
+    # The program imports pandas with the cyclic collector paused and then freezes what the
+    # imports made; it must run on with the collector on (a batch's cycles are freed). An
+    # import by a notebook or another library must not pause or freeze anything of its own.
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(
+        "import atexit, gc, os\n"
+        "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
+        "    f'{gc.isenabled()} {gc.get_freeze_count() > 0}'))\n", encoding="utf-8")
+    seen = tmp_path / "seen.txt"
+
+    def collector_seen(*args: str) -> str:
+        environment = {**os.environ, "PYTHONPATH": str(probe), "SEEN": str(seen)}
+        subprocess.run([sys.executable, *args], capture_output=True, cwd=tmp_path,
+                       timeout=120, env=environment, check=True)
+        return seen.read_text(encoding="utf-8")
+
+    assert collector_seen("-m", "figcheck", "--version") == "True True"
+    assert collector_seen("-c", "import figcheck") == "True False"
+    assert collector_seen("-c", "import gc; gc.disable(); import figcheck") == "False False"
+
+
 def test_the_installed_command_and_python_m_run_the_program():
     import tomllib
 
