@@ -31,6 +31,7 @@ from typing import Any, Iterable
 import regex
 
 from figcheck.limits import thread as _thread
+from figcheck.pattern_store import rule_files as _rule_file_store
 from figcheck.pattern_store import store as _store
 
 #: Upper bound for one regex call over article text; a pathological article
@@ -379,7 +380,7 @@ def _load(extra_dirs: tuple[str, ...], _signature: tuple) -> RuleBook:
     for name, data in sources:
         digest.update(name.encode() + b"\0" + data + b"\0")
         try:
-            parsed = tomllib.loads(data.decode("utf-8"))
+            parsed = _rule_file_store.parse(data)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise RuleError(f"{name}: {exc}") from exc
         stem = Path(name).stem
@@ -425,6 +426,7 @@ def _load(extra_dirs: tuple[str, ...], _signature: tuple) -> RuleBook:
                 note=raw.get("note", ""),
                 data={k: v for k, v in raw.items() if k not in _RESERVED_KEYS},
             ))
+    _rule_file_store.save()  # (the files this run parsed, for the next run)
     return RuleBook(files=files, fragments=fragments, lists=lists, rules=rules,
                     version=digest.hexdigest()[:16])
 

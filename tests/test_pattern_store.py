@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import pickle
+from pathlib import Path
 
 import pytest
 import regex
 
 from figcheck import pattern_store
-from figcheck.pattern_store import PatternStore
+from figcheck.pattern_store import ParsedRuleFiles, PatternStore
 
 SOURCES = [
     (r"(?i)(?<![\w])(?P<num>\d+(?:,\d{3})*)\s+(?P<noun>soldiers|troops)", 0),
@@ -226,3 +227,111 @@ def test_a_child_of_fork_leaves_the_parents_patterns_to_the_parent(tmp_path):
         store._lock.release()
     assert os.waitstatus_to_exitcode(status) == 0
     assert store._new == 1 and store.save()
+
+
+# --- parsed rule files ----------------------------------------------------------------------
+
+PACKAGE_RULE_FILES = sorted((Path(pattern_store.__file__).parent / "rules").glob("*.toml"))
+
+
+def no_toml_parsing(monkeypatch):
+    def refuse(text):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(pattern_store.tomllib, "loads", refuse)
+
+
+def test_a_second_run_takes_the_rule_files_the_first_parsed(tmp_path, monkeypatch):
+    import tomllib
+
+    datas = [path.read_bytes() for path in PACKAGE_RULE_FILES]
+    expected = [tomllib.loads(data.decode("utf-8")) for data in datas]
+    first = ParsedRuleFiles(tmp_path)
+    assert [first.parse(data) for data in datas] == expected
+    assert first.save()
+    assert not first.save()  # nothing new since
+
+    no_toml_parsing(monkeypatch)
+    second = ParsedRuleFiles(tmp_path)
+    assert [second.parse(data) for data in datas] == expected
+
+
+def test_each_parse_is_a_fresh_copy_that_its_caller_may_change(tmp_path):
+    store = ParsedRuleFiles(tmp_path)
+    data = b'[lists]\nunits = ["troops", "soldiers"]\n'
+    for _ in range(2):  # the first parse, then the kept one
+        parsed = store.parse(data)
+        parsed["lists"]["units"].append("sailors")
+        assert store.parse(data) == {"lists": {"units": ["troops", "soldiers"]}}
+    store.save()
+    again = ParsedRuleFiles(tmp_path).parse(data)
+    again["lists"].clear()
+    assert ParsedRuleFiles(tmp_path).parse(data) == {"lists": {"units": ["troops", "soldiers"]}}
+
+
+def test_an_edited_rule_file_is_parsed_anew_and_its_old_parse_dropped(tmp_path):
+    before, after = b'note = "old"\n', b'note = "new"\n'
+    first = ParsedRuleFiles(tmp_path)
+    first.parse(before)
+    first.save()
+    second = ParsedRuleFiles(tmp_path)
+    assert second.parse(after) == {"note": "new"}
+    second.save()
+    assert "old" not in (tmp_path / "rules.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b"[1, 2]", b'{"abc": 3}', b"\xff\xfe"])
+def test_a_damaged_file_of_parsed_rules_is_ignored_and_replaced(tmp_path, content):
+    data = b'id = "attr-said"\n'
+    (tmp_path / "rules.json").write_bytes(content)
+    store = ParsedRuleFiles(tmp_path)
+    assert store.parse(data) == {"id": "attr-said"}
+    assert store.save()
+    assert ParsedRuleFiles(tmp_path).parse(data) == {"id": "attr-said"}
+
+
+def test_what_json_cannot_hold_is_parsed_each_time_and_errors_are_tomllibs(tmp_path):
+    import datetime as dt
+    import tomllib
+
+    store = ParsedRuleFiles(tmp_path)
+    dated = b"since = 2024-02-24\nratio = nan\n"
+    parsed = store.parse(dated)
+    assert parsed["since"] == dt.date(2024, 2, 24) and parsed["ratio"] != parsed["ratio"]
+    assert not store.save()  # nothing kept: a date is not JSON, NaN not equal to itself
+    with pytest.raises(tomllib.TOMLDecodeError):
+        store.parse(b"id = ")
+    with pytest.raises(UnicodeDecodeError):
+        store.parse(b'note = "\xff"\n')
+    assert not store.save()
+
+
+def test_a_folder_that_cannot_be_written_only_means_parsing_again(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only install")
+
+    monkeypatch.setattr(pattern_store.tempfile, "mkstemp", refuse)
+    store = ParsedRuleFiles(tmp_path)
+    assert store.parse(b"rank = 2\n") == {"rank": 2}
+    assert not store.save()
+    assert list(tmp_path.iterdir()) == []
+    assert ParsedRuleFiles(tmp_path).parse(b"rank = 2\n") == {"rank": 2}
+    monkeypatch.undo()
+    assert store.save()  # (tried again: the parse was not forgotten)
+
+
+def test_the_rule_book_is_the_same_whether_its_files_were_kept_or_parsed(tmp_path, monkeypatch):
+    from figcheck import rules
+
+    def load_with(store):
+        monkeypatch.setattr(rules, "_rule_file_store", store)
+        rules._load.cache_clear()
+        try:
+            return rules.load()
+        finally:
+            rules._load.cache_clear()
+
+    parsed = load_with(ParsedRuleFiles(tmp_path))
+    no_toml_parsing(monkeypatch)
+    kept = load_with(ParsedRuleFiles(tmp_path))
+    assert kept == parsed
