@@ -1093,11 +1093,16 @@ _INDEX_INTEGERS = ("size", "mtime_ns", "ctime_ns", "inode", "hashed_ns", "body_s
 # 26-120 ms with the pool, on two shared cores), and a check is measured in CPU time too.
 
 def _write_arrow(table) -> bytes:
-    """An Arrow table as IPC file bytes, compressed with zstd when pyarrow has it."""
+    """An Arrow table as IPC file bytes, compressed with LZ4 when pyarrow has it.
+
+    LZ4, not zstd: every check reads the snapshot, and LZ4 reads it back faster (2.61 G
+    instructions for a check of 20 new articles in 10,040, against 2.68 G with zstd) for a
+    cache file a tenth larger (27.5 MB against 24.9 MB).
+    """
     pa = _arrow()
     sink = pa.BufferOutputStream()
     try:
-        options = pa.ipc.IpcWriteOptions(compression="zstd", use_threads=False)
+        options = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=False)
     except (ValueError, pa.ArrowException):
         options = pa.ipc.IpcWriteOptions(use_threads=False)
     with pa.ipc.new_file(sink, table.schema, options=options) as writer:
