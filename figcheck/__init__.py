@@ -46,6 +46,10 @@ try:
 finally:
     if _program:
         _gc.freeze()
+        # What the program makes after this (a batch's articles and claims) mostly lives to
+        # its end too: young objects are collected every 100,000 allocations, not every
+        # 700, as mypy does. A check of a cached batch spent 20 ms in 21 such collections.
+        _gc.set_threshold(100_000, 10, 10)
         if _collecting:
             _gc.enable()
 
