@@ -23,9 +23,9 @@ whatever ``PYTHONDONTWRITEBYTECODE`` says: it is figcheck's, not Python's.
 
 The rule files are kept there parsed too (:class:`ParsedRuleFiles`): ``tomllib``, pure
 Python, takes 30 ms to parse the package's, three quarters of loading the rules and a
-thirtieth of such a check. They are kept as
-JSON, by the SHA-256 of each file's bytes, so an edited file is parsed anew; JSON holds
-plain data only, so reading it builds nothing else (no seal is needed).
+thirtieth of such a check. They are kept as JSON, by the SHA-256 of each file's bytes, so
+an edited file is parsed anew; JSON holds plain data only, so reading it builds nothing
+else (no seal is needed).
 """
 from __future__ import annotations
 
