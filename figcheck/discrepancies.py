@@ -142,8 +142,8 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     starts = _start_numbers(part["start"])
     # Rows by claim, each claim's rows by (date, document, offset, id); a stable sort, so
     # equal keys keep the table's order.
-    by_claim = np.lexsort((col["claim_id"].ranks(), starts, col["doc"].ranks(),
-                           _ranks(date_keys)[date_codes], group))
+    by_claim = _sort_breaking_ties((starts, col["doc"].ranks(), _ranks(date_keys)[date_codes],
+                                    group), col["claim_id"])
     bounds = np.flatnonzero(np.diff(group[by_claim])) + 1
     begins = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [len(by_claim)]))
@@ -433,6 +433,26 @@ def _codes(values: np.ndarray, normalize=None) -> np.ndarray:
     return codes
 
 
+def _sort_breaking_ties(keys: tuple[np.ndarray, ...], last: "_Texts") -> np.ndarray:
+    """The order ``np.lexsort((last.ranks(), *keys))`` gives (stable, the primary key last),
+    but ``last`` is ranked only on the rows equal in every key: it breaks few ties, and
+    ranking a whole text column is a full sort of its strings."""
+    order = np.lexsort(keys)
+    tied_with_next = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        tied_with_next &= ordered[1:] == ordered[:-1]
+    if not tied_with_next.any():
+        return order
+    tied = np.zeros(len(order), dtype=bool)
+    tied[:-1] |= tied_with_next
+    tied[1:] |= tied_with_next
+    rows = np.sort(order[tied])
+    tiebreak = np.zeros(len(order), dtype=np.int64)
+    tiebreak[rows] = last.ranks_of(rows)
+    return np.lexsort((tiebreak, *keys))
+
+
 def _ranks(values: list) -> np.ndarray:
     """Integers that sort as ``values`` do in Python, equal for equal values."""
     distinct = {value: k for k, value in enumerate(sorted(set(values)))}
@@ -494,6 +514,15 @@ class _Texts:
         rank = np.empty(len(uniques), dtype=np.int64)
         rank[order] = np.arange(len(uniques))
         return rank[codes]
+
+    def ranks_of(self, rows: np.ndarray) -> np.ndarray:
+        """For ``rows`` only, integers that sort as their values do, equal for equal values."""
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            return pc.rank(self.arrow.take(rows), sort_keys="ascending",
+                           tiebreaker="dense").to_numpy().astype(np.int64)
+        return _ranks(self.values[rows].tolist())
 
     def at(self, rows: np.ndarray) -> list[str]:
         if self.arrow is not None:
