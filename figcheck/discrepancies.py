@@ -483,16 +483,35 @@ class _Texts:
             return pc.not_equal(self.arrow, "").to_numpy(zero_copy_only=False)
         return self.values != ""
 
-    def encoded(self) -> tuple[np.ndarray, list[str]]:
-        """An integer per row and the distinct values they stand for."""
+    @cached_property
+    def _dictionary(self) -> tuple[np.ndarray, object]:
+        """An integer per row and the distinct values they stand for, in an Arrow array or
+        a NumPy one (not read into Python: a caller may need only some). Shared by the
+        callers, who must not change it."""
         if self.arrow is not None:
             import pyarrow.compute as pc
 
             encoded = pc.dictionary_encode(self.arrow)
             return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                    encoded.dictionary.to_pylist())
+                    encoded.dictionary)
         codes, uniques = pd.factorize(self.values)
-        return codes, list(uniques)
+        return codes, uniques
+
+    def encoded(self) -> tuple[np.ndarray, list[str]]:
+        """An integer per row and the distinct values they stand for."""
+        codes, distinct = self._dictionary
+        return codes, self._distinct_at(distinct, None)
+
+    def encoded_at(self, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """For ``rows`` only, an integer per row and the distinct values they stand for."""
+        codes, distinct = self._dictionary
+        used, codes_at = np.unique(codes[rows], return_inverse=True)
+        return codes_at.reshape(-1), self._distinct_at(distinct, used)
+
+    def _distinct_at(self, distinct, which: np.ndarray | None) -> list[str]:
+        if self.arrow is not None:
+            return (distinct if which is None else distinct.take(which)).to_pylist()
+        return list(distinct if which is None else distinct[which])
 
     def codes(self, normalize=None) -> np.ndarray:
         """An integer per row, the same for rows whose values are equal (after
@@ -504,15 +523,17 @@ class _Texts:
         return codes
 
     def ranks(self) -> np.ndarray:
-        """Integers that sort as the values do, equal for equal values."""
+        """Integers that sort as the values do, equal for equal values (from the distinct
+        values, sorted once)."""
+        codes, distinct = self._dictionary
         if self.arrow is not None:
             import pyarrow.compute as pc
 
-            return pc.rank(self.arrow, sort_keys="ascending", tiebreaker="dense").to_numpy()
-        codes, uniques = pd.factorize(self.values)
-        order = sorted(range(len(uniques)), key=uniques.__getitem__)
-        rank = np.empty(len(uniques), dtype=np.int64)
-        rank[order] = np.arange(len(uniques))
+            order = pc.sort_indices(distinct).to_numpy()
+        else:
+            order = sorted(range(len(distinct)), key=distinct.__getitem__)
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[order] = np.arange(len(distinct))
         return rank[codes]
 
     def ranks_of(self, rows: np.ndarray) -> np.ndarray:
@@ -536,16 +557,21 @@ def _claimants(col: dict[str, _Texts]) -> tuple[np.ndarray, list[str]]:
     and the names they stand for."""
     named_codes, names = col["attributed_to"].encoded()
     outlet_codes, outlets = col["source"].encoded()
-    doc_codes, docs = col["doc"].encoded()
     voices = [None if not name else name.casefold() for name in names]
     outlet_voices = ["outlet: " + outlet.casefold() if outlet else None for outlet in outlets]
+    # Only the documents of rows that name no one and no outlet are read into Python and
+    # case-folded: a table can have nearly as many documents as rows.
+    unnamed = np.array([v is None for v in voices], dtype=bool)[named_codes]
+    no_outlet = np.array([v is None for v in outlet_voices], dtype=bool)[outlet_codes]
+    by_doc_only = np.flatnonzero(unnamed & no_outlet)
+    doc_codes, docs = col["doc"].encoded_at(by_doc_only)
     doc_voices = ["outlet: " + doc.casefold() for doc in docs]
     merged, claimants = pd.factorize(np.array(voices + outlet_voices + doc_voices, dtype=object))
     named = merged[named_codes]
     by_outlet = merged[len(names) + outlet_codes]
-    by_doc = merged[len(names) + len(outlets) + doc_codes]
     # (pd.factorize gives None the code -1)
-    codes = np.where(named >= 0, named, np.where(by_outlet >= 0, by_outlet, by_doc))
+    codes = np.where(named >= 0, named, by_outlet)
+    codes[by_doc_only] = merged[len(names) + len(outlets) + doc_codes]
     return codes, list(claimants)
 
 
