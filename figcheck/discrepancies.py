@@ -131,11 +131,9 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     col = {name: _Texts(part[name]) for name in _TEXTS}
     figures = {name: _float_array(part[name]) for name in _FIGURES}
     claimant_codes, claimant_names = _claimants(col)
-    group = col["quantity"].codes()
-    for codes in (col["sentence"].codes(_collapse), col["text"].codes(_collapse),
-                  col["qualifier"].codes(), *(_codes(figures[name]) for name in _FIGURES),
-                  claimant_codes):
-        group, _ = pd.factorize(group * (int(codes.max()) + 2) + (codes + 1))
+    group = _packed((col["quantity"].codes(), col["sentence"].codes(_collapse),
+                     col["text"].codes(_collapse), col["qualifier"].codes(),
+                     *(_codes(figures[name]) for name in _FIGURES), claimant_codes))
     as_of = t.as_of_series.take(kept)
     date_codes, dates = pd.factorize(as_of)
     date_keys = [_date_key(day) for day in dates] + [_date_key(None)]  # code -1: no date
@@ -431,6 +429,21 @@ def _codes(values: np.ndarray, normalize=None) -> np.ndarray:
         merged, _ = pd.factorize(np.array([normalize(u) for u in uniques], dtype=object))
         codes = merged[codes]
     return codes
+
+
+def _packed(columns: Iterable[np.ndarray]) -> np.ndarray:
+    """An integer per row, equal for rows equal in every one of ``columns`` (integer codes
+    from -1 up). The codes are packed into one integer, a digit per column, and renumbered
+    (hashed) only when the next digit would overflow it, not once per column."""
+    key, size = None, 1  # the keys are below size
+    for codes in columns:
+        width = int(codes.max()) + 2
+        if size * width > np.iinfo(np.int64).max:
+            key, _ = pd.factorize(key)
+            size = int(key.max()) + 1
+        key = codes + 1 if key is None else key * width + (codes + 1)
+        size *= width
+    return key
 
 
 def _sort_breaking_ties(keys: tuple[np.ndarray, ...], last: "_Texts") -> np.ndarray:

@@ -437,3 +437,18 @@ def test_statements_and_pairs_are_those_a_row_by_row_reading_finds(claims_and_co
     assert [tuple("" if pd.isna(v) else v for v in row) for row in zip(
         found.quantity, found.claim_a, found.claim_b, found.doc_a, found.doc_b, found.copies_a,
         found.copies_b, found.kind)] == _pairs_compared_one_by_one(expected)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(st.integers(1, 8).flatmap(lambda n: st.lists(
+    st.lists(st.sampled_from([-1, 0, 1, 7, 2**20, 2**40 - 1]), min_size=n, max_size=n),
+    min_size=1, max_size=6)))
+def test_rows_packed_into_one_key_are_equal_when_all_their_codes_are(columns):
+    """Rows share a claim exactly when they share every column's code, also when the codes
+    packed together would not fit in one 64-bit integer."""
+    import numpy as np
+
+    key = discrepancies._packed([np.array(codes, dtype=np.int64) for codes in columns]).tolist()
+    rows = list(zip(*columns))
+    assert [[key[i] == key[j] for j in range(len(rows))] for i in range(len(rows))] == \
+        [[rows[i] == rows[j] for j in range(len(rows))] for i in range(len(rows))]
