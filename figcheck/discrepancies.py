@@ -235,12 +235,17 @@ def find(claims: pd.DataFrame, *, config: Config | None = None) -> pd.DataFrame:
 def _find(per_quantity: dict[str, list[_Statement]]) -> pd.DataFrame:
     records = []
     for quantity in sorted(per_quantity):
-        rows = []
-        for a, b in disagreeing_pairs(per_quantity[quantity]):
-            rows.append((a.order, b.order, a, b))
-        rows.sort(key=lambda r: (r[0], r[1]))
-        for _, _, a, b in rows:
-            records.append(_record(quantity, a, b))
+        group = per_quantity[quantity]
+        if len(group) == 1:
+            # Most quantities are stated once, and setting up the sweep costs more than the
+            # answer: a statement disagrees only with itself, when its interval is reversed
+            # (a negative figure's), as disagreeing_pairs finds it.
+            only = group[0]
+            pairs = [(only, only)] if only.hi < only.lo else []
+        else:
+            pairs = sorted(disagreeing_pairs(group),
+                           key=lambda pair: (pair[0].order, pair[1].order))
+        records += [_record(quantity, a, b) for a, b in pairs]
     return schema.from_records(records, schema.DISCREPANCIES)
 
 
