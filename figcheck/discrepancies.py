@@ -131,19 +131,17 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     col = {name: _Texts(part[name]) for name in _TEXTS}
     figures = {name: _float_array(part[name]) for name in _FIGURES}
     claimant_codes, claimant_names = _claimants(col)
-    group = col["quantity"].codes()
-    for codes in (col["sentence"].codes(_collapse), col["text"].codes(_collapse),
-                  col["qualifier"].codes(), *(_codes(figures[name]) for name in _FIGURES),
-                  claimant_codes):
-        group, _ = pd.factorize(group * (int(codes.max()) + 2) + (codes + 1))
+    group = _packed((col["quantity"].codes(), col["sentence"].codes(_collapse),
+                     col["text"].codes(_collapse), col["qualifier"].codes(),
+                     *(_codes(figures[name]) for name in _FIGURES), claimant_codes))
     as_of = t.as_of_series.take(kept)
     date_codes, dates = pd.factorize(as_of)
     date_keys = [_date_key(day) for day in dates] + [_date_key(None)]  # code -1: no date
     starts = _start_numbers(part["start"])
     # Rows by claim, each claim's rows by (date, document, offset, id); a stable sort, so
     # equal keys keep the table's order.
-    by_claim = np.lexsort((col["claim_id"].ranks(), starts, col["doc"].ranks(),
-                           _ranks(date_keys)[date_codes], group))
+    by_claim = _sort_breaking_ties((starts, col["doc"].ranks(), _ranks(date_keys)[date_codes],
+                                    group), col["claim_id"])
     bounds = np.flatnonzero(np.diff(group[by_claim])) + 1
     begins = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [len(by_claim)]))
@@ -152,36 +150,39 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     # claim would have), then sorted by date per quantity below.
     in_table_order = np.argsort(np.minimum.reduceat(by_claim, begins), kind="stable")
 
-    first = {name: texts.at(firsts) for name, texts in col.items()}
+    quantities, qualifiers, claim_ids, docs, texts, named, outlets = (
+        col[name].at(firsts) for name in
+        ("quantity", "qualifier", "claim_id", "doc", "text", "attributed_to", "source"))
     values, lows, highs = (_floats_of(figures[name][firsts]) for name in _FIGURES)
     first_claimants = [claimant_names[code] for code in claimant_codes[firsts].tolist()]
     as_ofs = as_of.take(firsts).to_numpy(dtype="datetime64[D]").tolist()  # days, None: NaT
     keys = [date_keys[code] for code in date_codes[firsts].tolist()]
     first_starts = starts[firsts].tolist()
     hedged = part["hedged"].take(firsts).tolist()
-    quantities = first["quantity"]
     row_numbers = kept[by_claim].tolist()
     begins, ends = begins.tolist(), ends.tolist()
 
     out: dict[str, list[_Statement]] = {}
     for k in in_table_order.tolist():
         v, lo, hi = values[k], lows[k], highs[k]
-        span = interval(first["qualifier"][k], v, lo, hi, tol)
+        span = interval(qualifiers[k], v, lo, hi, tol)
         if span is None:
             continue
         stated_low = lo if lo is not None else (v if v is not None else span[0])
         stated_high = hi if hi is not None else (v if v is not None else span[1])
         central = v if v is not None else (
             (lo + hi) / 2 if lo is not None and hi is not None else stated_low)
-        out.setdefault(quantities[k], []).append(_Statement(
-            rows=row_numbers[begins[k]:ends[k]], lo=span[0], hi=span[1],
-            stated_low=stated_low, stated_high=stated_high, central=central,
-            claimant=first_claimants[k], as_of=as_ofs[k],
-            order=(keys[k], first["doc"][k], first_starts[k], first["claim_id"][k]),
-            first={"claim_id": first["claim_id"][k], "doc": first["doc"][k],
-                   "text": first["text"][k], "value": v, "low": lo,
-                   "attributed_to": first["attributed_to"][k], "source": first["source"][k],
-                   "hedged": hedged[k]}))
+        claim_id, doc = claim_ids[k], docs[k]
+        # (by position, in the order of _Statement's fields: a third of the time by keyword)
+        statement = _Statement(
+            row_numbers[begins[k]:ends[k]], span[0], span[1], stated_low, stated_high, central,
+            first_claimants[k], as_ofs[k], (keys[k], doc, first_starts[k], claim_id),
+            {"claim_id": claim_id, "doc": doc, "text": texts[k], "value": v, "low": lo,
+             "attributed_to": named[k], "source": outlets[k], "hedged": hedged[k]})
+        group_statements = out.get(quantities[k])
+        if group_statements is None:
+            out[quantities[k]] = group_statements = []
+        group_statements.append(statement)
     for group_statements in out.values():
         group_statements.sort(key=lambda s: s.order)
     return out
@@ -234,12 +235,17 @@ def find(claims: pd.DataFrame, *, config: Config | None = None) -> pd.DataFrame:
 def _find(per_quantity: dict[str, list[_Statement]]) -> pd.DataFrame:
     records = []
     for quantity in sorted(per_quantity):
-        rows = []
-        for a, b in disagreeing_pairs(per_quantity[quantity]):
-            rows.append((a.order, b.order, a, b))
-        rows.sort(key=lambda r: (r[0], r[1]))
-        for _, _, a, b in rows:
-            records.append(_record(quantity, a, b))
+        group = per_quantity[quantity]
+        if len(group) == 1:
+            # Most quantities are stated once, and setting up the sweep costs more than the
+            # answer: a statement disagrees only with itself, when its interval is reversed
+            # (a negative figure's), as disagreeing_pairs finds it.
+            only = group[0]
+            pairs = [(only, only)] if only.hi < only.lo else []
+        else:
+            pairs = sorted(disagreeing_pairs(group),
+                           key=lambda pair: (pair[0].order, pair[1].order))
+        records += [_record(quantity, a, b) for a, b in pairs]
     return schema.from_records(records, schema.DISCREPANCIES)
 
 
@@ -433,6 +439,41 @@ def _codes(values: np.ndarray, normalize=None) -> np.ndarray:
     return codes
 
 
+def _packed(columns: Iterable[np.ndarray]) -> np.ndarray:
+    """An integer per row, equal for rows equal in every one of ``columns`` (integer codes
+    from -1 up). The codes are packed into one integer, a digit per column, and renumbered
+    (hashed) only when the next digit would overflow it, not once per column."""
+    key, size = None, 1  # the keys are below size
+    for codes in columns:
+        width = int(codes.max()) + 2
+        if size * width > np.iinfo(np.int64).max:
+            key, _ = pd.factorize(key)
+            size = int(key.max()) + 1
+        key = codes + 1 if key is None else key * width + (codes + 1)
+        size *= width
+    return key
+
+
+def _sort_breaking_ties(keys: tuple[np.ndarray, ...], last: "_Texts") -> np.ndarray:
+    """The order ``np.lexsort((last.ranks(), *keys))`` gives (stable, the primary key last),
+    but ``last`` is ranked only on the rows equal in every key: it breaks few ties, and
+    ranking a whole text column is a full sort of its strings."""
+    order = np.lexsort(keys)
+    tied_with_next = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        tied_with_next &= ordered[1:] == ordered[:-1]
+    if not tied_with_next.any():
+        return order
+    tied = np.zeros(len(order), dtype=bool)
+    tied[:-1] |= tied_with_next
+    tied[1:] |= tied_with_next
+    rows = np.sort(order[tied])
+    tiebreak = np.zeros(len(order), dtype=np.int64)
+    tiebreak[rows] = last.ranks_of(rows)
+    return np.lexsort((tiebreak, *keys))
+
+
 def _ranks(values: list) -> np.ndarray:
     """Integers that sort as ``values`` do in Python, equal for equal values."""
     distinct = {value: k for k, value in enumerate(sorted(set(values)))}
@@ -463,16 +504,35 @@ class _Texts:
             return pc.not_equal(self.arrow, "").to_numpy(zero_copy_only=False)
         return self.values != ""
 
-    def encoded(self) -> tuple[np.ndarray, list[str]]:
-        """An integer per row and the distinct values they stand for."""
+    @cached_property
+    def _dictionary(self) -> tuple[np.ndarray, object]:
+        """An integer per row and the distinct values they stand for, in an Arrow array or
+        a NumPy one (not read into Python: a caller may need only some). Shared by the
+        callers, who must not change it."""
         if self.arrow is not None:
             import pyarrow.compute as pc
 
             encoded = pc.dictionary_encode(self.arrow)
             return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                    encoded.dictionary.to_pylist())
+                    encoded.dictionary)
         codes, uniques = pd.factorize(self.values)
-        return codes, list(uniques)
+        return codes, uniques
+
+    def encoded(self) -> tuple[np.ndarray, list[str]]:
+        """An integer per row and the distinct values they stand for."""
+        codes, distinct = self._dictionary
+        return codes, self._distinct_at(distinct, None)
+
+    def encoded_at(self, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """For ``rows`` only, an integer per row and the distinct values they stand for."""
+        codes, distinct = self._dictionary
+        used, codes_at = np.unique(codes[rows], return_inverse=True)
+        return codes_at.reshape(-1), self._distinct_at(distinct, used)
+
+    def _distinct_at(self, distinct, which: np.ndarray | None) -> list[str]:
+        if self.arrow is not None:
+            return (distinct if which is None else distinct.take(which)).to_pylist()
+        return list(distinct if which is None else distinct[which])
 
     def codes(self, normalize=None) -> np.ndarray:
         """An integer per row, the same for rows whose values are equal (after
@@ -484,16 +544,27 @@ class _Texts:
         return codes
 
     def ranks(self) -> np.ndarray:
-        """Integers that sort as the values do, equal for equal values."""
+        """Integers that sort as the values do, equal for equal values (from the distinct
+        values, sorted once)."""
+        codes, distinct = self._dictionary
         if self.arrow is not None:
             import pyarrow.compute as pc
 
-            return pc.rank(self.arrow, sort_keys="ascending", tiebreaker="dense").to_numpy()
-        codes, uniques = pd.factorize(self.values)
-        order = sorted(range(len(uniques)), key=uniques.__getitem__)
-        rank = np.empty(len(uniques), dtype=np.int64)
-        rank[order] = np.arange(len(uniques))
+            order = pc.sort_indices(distinct).to_numpy()
+        else:
+            order = sorted(range(len(distinct)), key=distinct.__getitem__)
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[order] = np.arange(len(distinct))
         return rank[codes]
+
+    def ranks_of(self, rows: np.ndarray) -> np.ndarray:
+        """For ``rows`` only, integers that sort as their values do, equal for equal values."""
+        if self.arrow is not None:
+            import pyarrow.compute as pc
+
+            return pc.rank(self.arrow.take(rows), sort_keys="ascending",
+                           tiebreaker="dense").to_numpy().astype(np.int64)
+        return _ranks(self.values[rows].tolist())
 
     def at(self, rows: np.ndarray) -> list[str]:
         if self.arrow is not None:
@@ -507,16 +578,21 @@ def _claimants(col: dict[str, _Texts]) -> tuple[np.ndarray, list[str]]:
     and the names they stand for."""
     named_codes, names = col["attributed_to"].encoded()
     outlet_codes, outlets = col["source"].encoded()
-    doc_codes, docs = col["doc"].encoded()
     voices = [None if not name else name.casefold() for name in names]
     outlet_voices = ["outlet: " + outlet.casefold() if outlet else None for outlet in outlets]
+    # Only the documents of rows that name no one and no outlet are read into Python and
+    # case-folded: a table can have nearly as many documents as rows.
+    unnamed = np.array([v is None for v in voices], dtype=bool)[named_codes]
+    no_outlet = np.array([v is None for v in outlet_voices], dtype=bool)[outlet_codes]
+    by_doc_only = np.flatnonzero(unnamed & no_outlet)
+    doc_codes, docs = col["doc"].encoded_at(by_doc_only)
     doc_voices = ["outlet: " + doc.casefold() for doc in docs]
     merged, claimants = pd.factorize(np.array(voices + outlet_voices + doc_voices, dtype=object))
     named = merged[named_codes]
     by_outlet = merged[len(names) + outlet_codes]
-    by_doc = merged[len(names) + len(outlets) + doc_codes]
     # (pd.factorize gives None the code -1)
-    codes = np.where(named >= 0, named, np.where(by_outlet >= 0, by_outlet, by_doc))
+    codes = np.where(named >= 0, named, by_outlet)
+    codes[by_doc_only] = merged[len(names) + len(outlets) + doc_codes]
     return codes, list(claimants)
 
 

@@ -296,3 +296,159 @@ def test_the_summary_counts_each_quantity_as_its_rows_say(specs):
         assert (None if pd.isna(got.entity) else got.entity) == most_common(
             frame["entity"].fillna("")[i] for i in members)
         assert got.hedged == sum(bool(frame["hedged"][i]) for i in members)
+
+
+# -- statements and pairs against a row-by-row reading --------------------------------------
+
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _figure(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _statements_row_by_row(frame: pd.DataFrame, tol: Tolerances) -> dict:
+    """The statements as the module's docstrings describe them, read one row at a time."""
+    frame = {name: frame[name].tolist() for name in frame.columns}
+    def voice(i):
+        if _text(frame["attributed_to"][i]):
+            return _text(frame["attributed_to"][i]).casefold()
+        if _text(frame["source"][i]):
+            return "outlet: " + _text(frame["source"][i]).casefold()
+        return "outlet: " + _text(frame["doc"][i]).casefold()
+
+    def day(i):
+        as_of = frame["as_of"][i]
+        return frame["published"][i] if pd.isna(as_of) else as_of
+
+    def order(i):
+        date = (1,) if pd.isna(day(i)) else (0, str(day(i))[:10])
+        return (date, _text(frame["doc"][i]), int(frame["start"][i]), _text(frame["claim_id"][i]))
+
+    claims: dict[tuple, list[int]] = {}
+    for i in range(len(frame["quantity"])):
+        if not _text(frame["quantity"][i]):
+            continue
+        key = (_text(frame["quantity"][i]), " ".join(_text(frame["sentence"][i]).split()),
+               " ".join(_text(frame["text"][i]).split()), _text(frame["qualifier"][i]),
+               *(_figure(frame[name][i]) for name in ("value", "low", "high")), voice(i))
+        claims.setdefault(key, []).append(i)
+    out: dict = {}
+    for rows in claims.values():
+        rows = sorted(rows, key=order)
+        i = rows[0]
+        v, lo, hi = (_figure(frame[name][i]) for name in ("value", "low", "high"))
+        span = discrepancies.interval(_text(frame["qualifier"][i]), v, lo, hi, tol)
+        if span is None:
+            continue
+        stated_low = lo if lo is not None else (v if v is not None else span[0])
+        stated_high = hi if hi is not None else (v if v is not None else span[1])
+        central = v if v is not None else (
+            (lo + hi) / 2 if lo is not None and hi is not None else stated_low)
+        texts = {name: _text(frame[name][i]) for name in
+                 ("claim_id", "doc", "text", "attributed_to", "source")}
+        out.setdefault(_text(frame["quantity"][i]), []).append(discrepancies._Statement(
+            rows=rows, lo=span[0], hi=span[1], stated_low=stated_low, stated_high=stated_high,
+            central=central, claimant=voice(i), as_of=None if pd.isna(day(i)) else day(i).date(),
+            order=order(i),
+            first={"claim_id": texts["claim_id"], "doc": texts["doc"], "text": texts["text"],
+                   "value": v, "low": lo, "attributed_to": texts["attributed_to"],
+                   "source": texts["source"], "hedged": bool(frame["hedged"][i])}))
+    for group in out.values():
+        group.sort(key=lambda s: s.order)
+    return out
+
+
+def _pairs_compared_one_by_one(per_quantity: dict) -> list[tuple]:
+    """Every pair of statements of a quantity whose intervals do not overlap, found by
+    comparing each statement with every other (and itself, which a reversed interval
+    contradicts), in the order the discrepancies table lists them."""
+    out = []
+    for quantity in sorted(per_quantity):
+        group = per_quantity[quantity]
+        found = []
+        for s in group:
+            for other in sorted(group, key=lambda s: (s.lo, s.order)):
+                if other.lo > s.hi:
+                    found.append((s, other) if s.order <= other.order else (other, s))
+        found.sort(key=lambda pair: (pair[0].order, pair[1].order))
+        out += [(quantity, a.first["claim_id"], b.first["claim_id"], a.first["doc"], b.first["doc"],
+                 len(a.rows), len(b.rows),
+                 "between_sources" if a.claimant != b.claimant else
+                 "over_time" if a.order[0] != b.order[0] else "within_source")
+                for a, b in found]
+    return out
+
+
+said = st.tuples(  # what a claim says: copies repeat it, their white space aside
+    st.sampled_from(["q1", "q2", "", None]),                            # quantity
+    st.sampled_from(["S said 5.", "T said 5."]),                        # sentence
+    st.sampled_from(["5 soldiers", "five soldiers"]),                    # text
+    st.sampled_from(["exact", "about", "over", "up_to", "several", "odd", None]),
+    st.sampled_from([None, 0.0, -0.0, 5.0, -5.0, 5.1, math.inf]),       # value
+    st.sampled_from([None, -1.0, 1.0, 6.0]),                             # low
+    st.sampled_from([None, 5.0, 9.0, math.inf]))                         # high
+copies = st.lists(st.tuples(
+    st.none() | st.integers(0, 13),  # a copy with an earlier one's claim, date, doc and offset
+    st.integers(0, 3),                                                   # which claim
+    st.sampled_from([" ", "  ", "\n"]),                                 # its white space
+    st.sampled_from(["a", "b", "B", "\u00e9", ""]),                     # claim_id
+    st.sampled_from(["d1.txt", "d2.txt", "D1.txt", "\u00e9.txt", ""]), # doc
+    st.sampled_from([None, "", "Reuters", "REUTERS", "d1.txt"]),        # source
+    st.sampled_from([None, "", "Budanov", "budanov", "outlet: reuters", "outlet: d1.txt"]),
+    st.sampled_from([None, "2024-10-17", "2024-10-17 13:00", "2023-01-02"]),  # as_of
+    st.sampled_from([None, "2024-10-17", "2022-05-05"]),                # published
+    st.sampled_from([0, 3, 3, 7]),                                       # start
+    st.booleans()), max_size=14)
+tables = st.tuples(st.lists(said, min_size=4, max_size=4), copies)
+
+
+def _frame_of(claims, rows) -> pd.DataFrame:
+    out, drawn = [], []
+    for (twin, *row) in rows:
+        if twin is not None and twin < len(drawn):
+            row[3:9] = drawn[twin][3:9]  # all but the white space, the id and hedging
+            row[0] = drawn[twin][0]
+        drawn.append(row)
+        (which, space, claim_id, doc, source, who, as_of, published, start, hedged) = row
+        quantity, sentence, text, qualifier, value, low, high = claims[which]
+        out.append(dict(
+            claim(claim_id, value, qualifier, who=who, as_of=as_of, doc=doc, source=source,
+                  sentence=sentence.replace(" ", space), hedged=hedged, quantity=quantity,
+                  text=text.replace(" ", space)),
+            low=low, high=high, qualifier=qualifier, doc=doc, published=published, start=start))
+    return table(*out)
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(tables)
+def test_statements_and_pairs_are_those_a_row_by_row_reading_finds(claims_and_copies):
+    """Copies grouped, the earliest one chosen (ties in date, document and offset broken by
+    id, then by table order) and pairs found as reading the rows one at a time finds them,
+    whether the text columns are kept in Arrow or in Python objects."""
+    frame = discrepancies.ensure(_frame_of(*claims_and_copies))  # (as find does: keys where none is given)
+    expected = _statements_row_by_row(frame, Tolerances())
+    texts = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    for version in (frame, frame.astype({c: object for c in texts})):
+        got = discrepancies.statements(version)
+        assert repr(got) == repr(expected)
+    found = figcheck.discrepancies(frame)
+    assert [tuple("" if pd.isna(v) else v for v in row) for row in zip(
+        found.quantity, found.claim_a, found.claim_b, found.doc_a, found.doc_b, found.copies_a,
+        found.copies_b, found.kind)] == _pairs_compared_one_by_one(expected)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(st.integers(1, 8).flatmap(lambda n: st.lists(
+    st.lists(st.sampled_from([-1, 0, 1, 7, 2**20, 2**40 - 1]), min_size=n, max_size=n),
+    min_size=1, max_size=6)))
+def test_rows_packed_into_one_key_are_equal_when_all_their_codes_are(columns):
+    """Rows share a claim exactly when they share every column's code, also when the codes
+    packed together would not fit in one 64-bit integer."""
+    import numpy as np
+
+    key = discrepancies._packed([np.array(codes, dtype=np.int64) for codes in columns]).tolist()
+    rows = list(zip(*columns))
+    assert [[key[i] == key[j] for j in range(len(rows))] for i in range(len(rows))] == \
+        [[rows[i] == rows[j] for j in range(len(rows))] for i in range(len(rows))]
