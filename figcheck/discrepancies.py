@@ -493,7 +493,10 @@ class _Texts:
         if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
             import pyarrow.compute as pc
 
-            self.arrow = pc.fill_null(series.array.__arrow_array__(), "").combine_chunks()
+            chunks = series.array.__arrow_array__()
+            # (combining chunks copies them, even a single one; filling copies the column)
+            arrow = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
+            self.arrow = pc.fill_null(arrow, "") if arrow.null_count else arrow
         else:
             self.values = _texts(series)
 

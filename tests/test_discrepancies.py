@@ -426,11 +426,13 @@ def _frame_of(claims, rows) -> pd.DataFrame:
 def test_statements_and_pairs_are_those_a_row_by_row_reading_finds(claims_and_copies):
     """Copies grouped, the earliest one chosen (ties in date, document and offset broken by
     id, then by table order) and pairs found as reading the rows one at a time finds them,
-    whether the text columns are kept in Arrow or in Python objects."""
+    whether the text columns are kept in Arrow (in one piece or several) or in Python objects."""
     frame = discrepancies.ensure(_frame_of(*claims_and_copies))  # (as find does: keys where none is given)
     expected = _statements_row_by_row(frame, Tolerances())
     texts = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
-    for version in (frame, frame.astype({c: object for c in texts})):
+    half = len(frame) // 2
+    in_chunks = pd.concat([frame.iloc[:half], frame.iloc[half:]], ignore_index=True)
+    for version in (frame, in_chunks, frame.astype({c: object for c in texts})):
         got = discrepancies.statements(version)
         assert repr(got) == repr(expected)
     found = figcheck.discrepancies(frame)
