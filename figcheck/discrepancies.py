@@ -122,13 +122,15 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
     costs little more than its distinct claims; only the earliest copy of each claim (by
     date, document, offset and id) is read into Python."""
     frame = t.frame
-    kept = np.flatnonzero(_Texts(frame["quantity"]).nonempty())
+    quantity = _Texts(frame["quantity"])
+    kept = np.flatnonzero(quantity.nonempty())
     if not len(kept):
         return {}
-    part = frame[list(_GROUPED)]
+    part = frame  # (selecting the columns would copy them)
     if len(kept) < t.n:
-        part = part.take(kept)
-    col = {name: _Texts(part[name]) for name in _TEXTS}
+        part = frame[list(_GROUPED)].take(kept)
+        quantity = _Texts(part["quantity"])
+    col = {name: quantity if name == "quantity" else _Texts(part[name]) for name in _TEXTS}
     figures = {name: _float_array(part[name]) for name in _FIGURES}
     claimant_codes, claimant_names = _claimants(col)
     group = _packed((col["quantity"].codes(), col["sentence"].codes(_collapse),
