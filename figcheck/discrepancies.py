@@ -456,10 +456,35 @@ def _packed(columns: Iterable[np.ndarray]) -> np.ndarray:
     return key
 
 
+def _merged(keys: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Integer ``keys`` (the primary one last, as ``np.lexsort`` takes them), neighbours
+    merged into one integer while their ranges fit in one: they sort and tie as ``keys``
+    do, in fewer passes of the sort."""
+    runs: list[tuple[list, int]] = []  # neighbouring keys and the size of their range
+    for key in reversed(keys):
+        low = int(key.min())
+        span = int(key.max()) - low + 1
+        if runs and runs[-1][1] * span <= np.iinfo(np.int64).max:
+            runs[-1] = (runs[-1][0] + [(key, low, span)], runs[-1][1] * span)
+        else:
+            runs.append(([(key, low, span)], span))
+    out = []
+    for run, _ in runs:
+        if len(run) == 1:
+            out.append(run[0][0])
+            continue
+        merged = np.zeros(len(run[0][0]), dtype=np.int64)
+        for key, low, span in run:
+            merged = merged * span + (key - low)
+        out.append(merged)
+    return tuple(reversed(out))
+
+
 def _sort_breaking_ties(keys: tuple[np.ndarray, ...], last: "_Texts") -> np.ndarray:
     """The order ``np.lexsort((last.ranks(), *keys))`` gives (stable, the primary key last),
     but ``last`` is ranked only on the rows equal in every key: it breaks few ties, and
     ranking a whole text column is a full sort of its strings."""
+    keys = _merged(keys)
     order = np.lexsort(keys)
     tied_with_next = np.ones(max(len(order) - 1, 0), dtype=bool)
     for key in keys:

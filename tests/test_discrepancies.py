@@ -463,3 +463,21 @@ def test_rows_packed_into_one_key_are_equal_when_all_their_codes_are(columns):
     rows = list(zip(*columns))
     assert [[key[i] == key[j] for j in range(len(rows))] for i in range(len(rows))] == \
         [[rows[i] == rows[j] for j in range(len(rows))] for i in range(len(rows))]
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.integers(1, 8).flatmap(lambda n: st.lists(
+    st.lists(st.sampled_from([-2**63, -5, 0, 3, 2**31, 2**62, 2**63 - 1]), min_size=n, max_size=n),
+    min_size=1, max_size=5)))
+def test_sort_keys_merged_into_fewer_sort_and_tie_as_they_did(keys):
+    """Copies are ordered by date, document and offset merged into fewer keys where their
+    ranges allow: the same order and the same ties, whatever the ranges."""
+    import numpy as np
+
+    keys = tuple(np.array(key, dtype=np.int64) for key in keys)
+    merged = discrepancies._merged(keys)
+    assert np.lexsort(merged).tolist() == np.lexsort(keys).tolist()
+    rows = list(zip(*(key.tolist() for key in keys)))
+    merged_rows = list(zip(*(key.tolist() for key in merged)))
+    assert [[merged_rows[i] == merged_rows[j] for j in range(len(rows))] for i in range(len(rows))] == \
+        [[rows[i] == rows[j] for j in range(len(rows))] for i in range(len(rows))]
