@@ -175,7 +175,7 @@ def _statements(t: _Table, tol: Tolerances) -> dict[str, list[_Statement]]:
         central = v if v is not None else (
             (lo + hi) / 2 if lo is not None and hi is not None else stated_low)
         claim_id, doc = claim_ids[k], docs[k]
-        # (by position, in the order of _Statement's fields: a third of the time by keyword)
+        # (by position, in the order of _Statement's fields: under half the time by keyword)
         statement = _Statement(
             row_numbers[begins[k]:ends[k]], span[0], span[1], stated_low, stated_high, central,
             first_claimants[k], as_ofs[k], (keys[k], doc, first_starts[k], claim_id),
