@@ -440,6 +440,10 @@ _PUNCTUATION = ".,;:!?\"'()[]{}\u201c\u201d\u2018\u2019\u2014\u2013-\u2026"
 #: (the Kelvin sign lowers to "k" itself); ``tests/test_rules.py`` derives them from ``regex``.
 _FOLDED_TO_ASCII = {"\u017f": "s", "\u0307": ""}
 _FOLD_TABLE = str.maketrans(_FOLDED_TO_ASCII)
+#: Every ASCII character but the letters, as a space: what splits runs of letters.
+_NOT_LETTER = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
+#: The marks of _PUNCTUATION beyond ASCII; none is a letter.
+_WIDE_MARKS = tuple(mark for mark in _PUNCTUATION if not mark.isascii())
 
 
 def fold_case(text: str) -> str:
@@ -461,6 +465,22 @@ def words_of(text: str, start: int = 0, end: int | None = None) -> frozenset[str
     """
     end = len(text) if end is None else end
     lowered = text[start:end].lower()
+    # In text of ASCII and the wide marks of _PUNCTUATION (nearly every sentence: curly
+    # quotes, dashes), the words the tokens give are its runs of letters, found by a few C
+    # calls: on a sentence of 300 characters, 6-10 us against 16-50 us token by token.
+    # A test compares the two.
+    plain = lowered
+    if not plain.isascii():
+        for mark in _WIDE_MARKS:
+            if mark in plain:
+                plain = plain.replace(mark, " ")
+    if plain.isascii():
+        return frozenset(plain.translate(_NOT_LETTER).split())
+    return _words_token_by_token(lowered)
+
+
+def _words_token_by_token(lowered: str) -> frozenset[str]:
+    """:func:`words_of` of lower-cased text, read token by token."""
     if not lowered.isascii() and any(ch in lowered for ch in _FOLDED_TO_ASCII):
         # A case-blind pattern takes "UNTİL" for "until": the words are also given with
         # such letters as the ASCII ones they match, so that no trigger is missed.

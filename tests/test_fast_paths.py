@@ -242,3 +242,20 @@ def test_tokens_ahead_of_a_figure_are_those_the_token_scan_finds(text, data):
     expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
         text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
     assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
+
+
+#: Pieces of sentences: words, numbers, ASCII marks, the wide marks of rules._PUNCTUATION,
+#: and characters that keep text from the fast path (letters beyond ASCII, a combining
+#: mark, the long s, the dotted capital I) or that lower-case to ASCII (the Kelvin sign).
+SENTENCE_PIECES = ["Korea", "s", "said", "UNTIL", "11", ",", "000", " ", "  ", "\t", "\n", "\x1c",
+                   "'", ".", "-", "_", "(", ")", "%", "$", "\u2019", "\u201c", "\u201d", "\u2014",
+                   "\u2013", "\u2026", "\u00e9", "e\u0301", "\u0301", "\u017f", "\u0130",
+                   "\u212a", "\u00b2", "\u0663", "\u00a0"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(SENTENCE_PIECES), max_size=16).map("".join), data=st.data())
+def test_words_of_are_those_read_token_by_token(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert rules.words_of(text, start, end) == rules._words_token_by_token(text[start:end].lower())
