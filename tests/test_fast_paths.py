@@ -259,3 +259,24 @@ def test_words_of_are_those_read_token_by_token(text, data):
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
     assert rules.words_of(text, start, end) == rules._words_token_by_token(text[start:end].lower())
+
+
+#: The speaker aliases, and the words they are made of in three capitalisations, with what
+#: may stand between words: a speaker phrase is looked up in such text.
+ALIAS_WORDS = sorted({piece for alias in ENGINE.speaker_of for word in alias.split()
+                      for piece in (word, word.lower(), word.upper())})
+ALIAS_JOINERS = [" ", "'s ", "\u2019s ", "-", ", ", ".", "_", "", "7 ", "(", ") "]
+ALIAS_ANY_CASE = [a for a in ENGINE.speaker_of if len(a.split()) > 1 and any(c.islower() for c in a)]
+ALIAS_ALTERNATION = rules.compile(
+    r"(?<![\w])(?:" + rules.list_alternation(ENGINE.speaker_of, ALIAS_ANY_CASE) + r")(?![\w])")
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(parts=st.lists(st.tuples(
+    st.one_of(st.sampled_from(ALIAS_WORDS), st.sampled_from(sorted(ENGINE.speaker_of))),
+    st.sampled_from([str, str.lower, str.upper, str.title]),
+    st.sampled_from(ALIAS_JOINERS)), max_size=6))
+def test_speaker_aliases_found_as_the_alternation_finds_them(parts):
+    text = " ".join("".join(case(words) + joiner for words, case, joiner in parts).split())
+    expected = [(m.start(), m.end()) for m in ALIAS_ALTERNATION.finditer(text)]
+    assert [(hit.start(), hit.end()) for hit in ENGINE._speaker_alias.find_all(text)] == expected, text
