@@ -280,3 +280,43 @@ def test_speaker_aliases_found_as_the_alternation_finds_them(parts):
     text = " ".join("".join(case(words) + joiner for words, case, joiner in parts).split())
     expected = [(m.start(), m.end()) for m in ALIAS_ALTERNATION.finditer(text)]
     assert [(hit.start(), hit.end()) for hit in ENGINE._speaker_alias.find_all(text)] == expected, text
+
+
+def _is_initial_letter_by_letter(word: str) -> bool:
+    stripped = word.strip("\"'(\u201c")
+    return len(stripped) >= 2 and all(
+        (ch.isalpha() if i % 2 == 0 else ch == ".") for i, ch in enumerate(stripped)) and len(stripped) % 2 == 0
+
+
+#: Pieces of words that end at a full stop: initials, abbreviations, and what breaks them.
+INITIAL_PIECES = ["U", "S", "J", ".", "..", "Dr", "dr", "Gen", "e", "\u00c9", "\u0301", "1", " ",
+                  "\n", "\t", "\"", "'", "(", "\u201c", "-", "x", "U.", " U.", "\nU.", "\n "]
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(word=st.lists(st.sampled_from(INITIAL_PIECES), max_size=8).map("".join))
+def test_an_initial_is_what_reading_it_letter_by_letter_finds(word):
+    assert claims._is_initial(word) == _is_initial_letter_by_letter(word)
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(INITIAL_PIECES), max_size=14).map("".join), data=st.data())
+def test_the_word_a_full_stop_ends_is_found_as_searching_back_for_a_space_finds_it(text, data):
+    text += "."
+    # A full stop, as the engine asks about, or any place.
+    dot = data.draw(st.one_of(st.sampled_from([at for at, ch in enumerate(text) if ch == "."]),
+                              st.integers(0, len(text) - 1)))
+    floor = data.draw(st.integers(0, len(text)))
+    low = max(floor, dot - 30)
+    word_start = max(text.rfind(" ", low, dot), text.rfind("\n", low, dot), low - 1) + 1
+    word = text[word_start:dot + 1].lower()
+    expected = word if word in ENGINE.abbreviations or _is_initial_letter_by_letter(word) else None
+    assert ENGINE._abbreviation_at(text, dot, floor) == expected
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(space=st.text(alphabet=" \t\n\u00a0\u2003\x1c", max_size=10), rest=st.sampled_from(["", "U", ".", "\u201c"]))
+def test_the_next_visible_character_is_the_first_of_eight_that_is_no_space(space, rest):
+    text = "." + space + rest
+    visible = next((ch for ch in text[1:9] if not ch.isspace()), "")
+    assert claims._next_visible(text, 1) == visible
