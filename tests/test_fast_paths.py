@@ -320,3 +320,25 @@ def test_the_next_visible_character_is_the_first_of_eight_that_is_no_space(space
     text = "." + space + rest
     visible = next((ch for ch in text[1:9] if not ch.isspace()), "")
     assert claims._next_visible(text, 1) == visible
+
+
+#: The words of a date before a speech verb ("officials said on Tuesday", "Rutte on
+#: October 5 said"), in two capitalisations, and what else stands there.
+DATE_WORDS = sorted({w for name in ("weekday_name", "month_name", "trailing_time_word")
+                     for phrase in ENGINE.book.lists[name] for w in (phrase, phrase.upper())}) \
+    + ["on", "last", "this", "5", "17", "2024", ",", "the", "officials", "Rutte", "-", "\u2019s"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(DATE_WORDS), max_size=7), data=st.data())
+def test_a_trailing_date_is_found_as_the_search_finds_it(words, data):
+    text = " ".join(words) + data.draw(st.sampled_from([" ", "  ", ", "]))
+    start = data.draw(st.integers(0, len(text)))
+    expected = ENGINE._trailing_date.search(text, start, len(text))
+    sentence_words = ENGINE._words
+    ENGINE._words = rules.words_of(text)
+    try:
+        found = ENGINE._trailing_date_before(text, start, len(text))
+    finally:
+        ENGINE._words = sentence_words
+    assert (found and found.span()) == (expected and expected.span()), text
