@@ -1221,7 +1221,8 @@ class Engine:
         if self.cited_as_triggers.any_in(words):
             for m in self._cited_as.finditer(text, s, e):
                 events.append(("cited_as", m))
-        events.sort(key=lambda ev: ev[1].start())
+        if len(events) > 1:
+            events.sort(key=lambda ev: ev[1].start())
         citing = self._citing.finditer(text, s, e) if self.citing_triggers.any_in(words) else ()
         for m in citing:
             # "citing data from the Kiel Institute": a later "The data ..." is theirs.

@@ -342,3 +342,14 @@ def test_a_trailing_date_is_found_as_the_search_finds_it(words, data):
     finally:
         ENGINE._words = sentence_words
     assert (found and found.span()) == (expected and expected.span()), text
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(["2024", "12", "7", "0", " ", "-", ",", "a", "\u0663",
+                                      "\u0662\u0660", "\u00b2", "\u00e9"]),
+                     max_size=10).map("".join), data=st.data())
+def test_a_year_is_possible_where_the_four_digit_pattern_finds_four_digits(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    expected = ENGINE.dates._four_digits.search(text, start, end) is not None
+    assert ENGINE.dates.year_possible(text, start, end) == expected
