@@ -33,6 +33,10 @@ from figcheck.article import Article
 _FUTURE_SLACK_DAYS = 14
 #: How far a calendar date reaches around its day number ("Wednesday, February 8, 2023").
 _DATE_REACH = 32
+#: The ASCII digits as "0", every other byte as a space.
+_DIGITS_AS_ZEROS = bytes(48 if chr(c).isdecimal() else 32 for c in range(128)) + b" " * 128
+#: The ASCII bytes, deleted from UTF-8 to keep the other characters.
+_ASCII_BYTES = bytes(range(128))
 
 
 # Not frozen, though never changed once built: a frozen dataclass sets each field through
@@ -177,15 +181,26 @@ class DateFinder:
         """The offsets of the numbers in ``text[start:end]`` that may be the day of a calendar
         date (one or two digits), when the stretch names a month; else none."""
         months = self.month_triggers.present(words)
-        if not months or not any(text.find(name, start, end) >= 0
-                                 for month in months for name in self._month_spellings[month]):
+        if not months:
+            return []
+        stretch = text[start:end]  # ("in" passes its argument faster than find its three)
+        if not any(name in stretch for month in months for name in self._month_spellings[month]):
             return []
         return [m.start() for m in self._short_number.finditer(text, start, end)]
 
     def year_possible(self, text: str, start: int, end: int) -> bool:
         """Whether a date in ``text[start:end]`` may name its year (``resolve`` dates no
         other without a publication date or a date before it)."""
-        return self._four_digits.search(text, start, end) is not None
+        stretch = text[start:end]
+        if not stretch.isascii():
+            wide = stretch.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode(
+                "utf-8", "surrogatepass")
+            if any(map(str.isdecimal, wide)):
+                return self._four_digits.search(text, start, end) is not None
+        # Without digits beyond ASCII: as bytes, the digits as "0", all else (a character
+        # beyond ASCII a "?") as spaces, and "0000" looked for, a few C calls where the
+        # pattern tries each place in turn. A test compares the two.
+        return b"0000" in stretch.encode("ascii", "replace").translate(_DIGITS_AS_ZEROS)
 
     def iso_possible(self, text: str, start: int, end: int) -> bool:
         return text.find("-", start, end) >= 0 and self._iso.search(text, start, end) is not None

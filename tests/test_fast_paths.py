@@ -242,3 +242,114 @@ def test_tokens_ahead_of_a_figure_are_those_the_token_scan_finds(text, data):
     expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
         text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
     assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
+
+
+#: Pieces of sentences: words, numbers, ASCII marks, the wide marks of rules._PUNCTUATION,
+#: and characters that keep text from the fast path (letters beyond ASCII, a combining
+#: mark, the long s, the dotted capital I) or that lower-case to ASCII (the Kelvin sign).
+SENTENCE_PIECES = ["Korea", "s", "said", "UNTIL", "11", ",", "000", " ", "  ", "\t", "\n", "\x1c",
+                   "'", ".", "-", "_", "(", ")", "%", "$", "\u2019", "\u201c", "\u201d", "\u2014",
+                   "\u2013", "\u2026", "\u00e9", "e\u0301", "\u0301", "\u017f", "\u0130",
+                   "\u212a", "\u00b2", "\u0663", "\u00a0"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(SENTENCE_PIECES), max_size=16).map("".join), data=st.data())
+def test_words_of_are_those_read_token_by_token(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert rules.words_of(text, start, end) == rules._words_token_by_token(text[start:end].lower())
+
+
+#: The speaker aliases, and the words they are made of in three capitalisations, with what
+#: may stand between words: a speaker phrase is looked up in such text.
+ALIAS_WORDS = sorted({piece for alias in ENGINE.speaker_of for word in alias.split()
+                      for piece in (word, word.lower(), word.upper())})
+ALIAS_JOINERS = [" ", "'s ", "\u2019s ", "-", ", ", ".", "_", "", "7 ", "(", ") "]
+ALIAS_ANY_CASE = [a for a in ENGINE.speaker_of if len(a.split()) > 1 and any(c.islower() for c in a)]
+ALIAS_ALTERNATION = rules.compile(
+    r"(?<![\w])(?:" + rules.list_alternation(ENGINE.speaker_of, ALIAS_ANY_CASE) + r")(?![\w])")
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(parts=st.lists(st.tuples(
+    st.one_of(st.sampled_from(ALIAS_WORDS), st.sampled_from(sorted(ENGINE.speaker_of))),
+    st.sampled_from([str, str.lower, str.upper, str.title]),
+    st.sampled_from(ALIAS_JOINERS)), max_size=6))
+def test_speaker_aliases_found_as_the_alternation_finds_them(parts):
+    text = " ".join("".join(case(words) + joiner for words, case, joiner in parts).split())
+    expected = [(m.start(), m.end()) for m in ALIAS_ALTERNATION.finditer(text)]
+    assert [(hit.start(), hit.end()) for hit in ENGINE._speaker_alias.find_all(text)] == expected, text
+
+
+def _is_initial_letter_by_letter(word: str) -> bool:
+    stripped = word.strip("\"'(\u201c")
+    return len(stripped) >= 2 and all(
+        (ch.isalpha() if i % 2 == 0 else ch == ".") for i, ch in enumerate(stripped)) and len(stripped) % 2 == 0
+
+
+#: Pieces of words that end at a full stop: initials, abbreviations, and what breaks them.
+INITIAL_PIECES = ["U", "S", "J", ".", "..", "Dr", "dr", "Gen", "e", "\u00c9", "\u0301", "1", " ",
+                  "\n", "\t", "\"", "'", "(", "\u201c", "-", "x", "U.", " U.", "\nU.", "\n "]
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(word=st.lists(st.sampled_from(INITIAL_PIECES), max_size=8).map("".join))
+def test_an_initial_is_what_reading_it_letter_by_letter_finds(word):
+    assert claims._is_initial(word) == _is_initial_letter_by_letter(word)
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(INITIAL_PIECES), max_size=14).map("".join), data=st.data())
+def test_the_word_a_full_stop_ends_is_found_as_searching_back_for_a_space_finds_it(text, data):
+    text += "."
+    # A full stop, as the engine asks about, or any place.
+    dot = data.draw(st.one_of(st.sampled_from([at for at, ch in enumerate(text) if ch == "."]),
+                              st.integers(0, len(text) - 1)))
+    floor = data.draw(st.integers(0, len(text)))
+    low = max(floor, dot - 30)
+    word_start = max(text.rfind(" ", low, dot), text.rfind("\n", low, dot), low - 1) + 1
+    word = text[word_start:dot + 1].lower()
+    expected = word if word in ENGINE.abbreviations or _is_initial_letter_by_letter(word) else None
+    assert ENGINE._abbreviation_at(text, dot, floor) == expected
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(space=st.text(alphabet=" \t\n\u00a0\u2003\x1c", max_size=10), rest=st.sampled_from(["", "U", ".", "\u201c"]))
+def test_the_next_visible_character_is_the_first_of_eight_that_is_no_space(space, rest):
+    text = "." + space + rest
+    visible = next((ch for ch in text[1:9] if not ch.isspace()), "")
+    assert claims._next_visible(text, 1) == visible
+
+
+#: The words of a date before a speech verb ("officials said on Tuesday", "Rutte on
+#: October 5 said"), in two capitalisations, and what else stands there.
+DATE_WORDS = sorted({w for name in ("weekday_name", "month_name", "trailing_time_word")
+                     for phrase in ENGINE.book.lists[name] for w in (phrase, phrase.upper())}) \
+    + ["on", "last", "this", "5", "17", "2024", ",", "the", "officials", "Rutte", "-", "\u2019s"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(DATE_WORDS), max_size=7), data=st.data())
+def test_a_trailing_date_is_found_as_the_search_finds_it(words, data):
+    text = " ".join(words) + data.draw(st.sampled_from([" ", "  ", ", "]))
+    start = data.draw(st.integers(0, len(text)))
+    expected = ENGINE._trailing_date.search(text, start, len(text))
+    sentence_words = ENGINE._words
+    ENGINE._words = rules.words_of(text)
+    try:
+        found = ENGINE._trailing_date_before(text, start, len(text))
+    finally:
+        ENGINE._words = sentence_words
+    assert (found and found.span()) == (expected and expected.span()), text
+
+
+@settings(max_examples=600, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(["2024", "12", "7", "0", " ", "-", ",", "a", "\u0663",
+                                      "\u0662\u0660", "\u00b2", "\u00e9"]),
+                     max_size=10).map("".join), data=st.data())
+def test_a_year_is_possible_where_the_four_digit_pattern_finds_four_digits(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    expected = ENGINE.dates._four_digits.search(text, start, end) is not None
+    assert ENGINE.dates.year_possible(text, start, end) == expected
