@@ -242,3 +242,21 @@ def test_tokens_ahead_of_a_figure_are_those_the_token_scan_finds(text, data):
     expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
         text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
     assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
+
+
+#: ASCII pieces of figures and what follows them: groups, separators of both kinds and
+#: stray ones, decimal points, underscores, marks, white space the pattern skips and white
+#: space only str.split() takes. Long pieces carry some texts past the window.
+ASCII_TOKEN_PIECES = ["2", "500", "1,000", "2'500", ",", "'", ".", "5", "000", "12345",
+                      "ten", "thousand", "troops", "A", " ", "  ", "\t", "\n", "\x0b", "_",
+                      "$", "%", "-", "(", "\x1c", "x" * 40, " 1,000,000 " * 4]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(ASCII_TOKEN_PIECES), max_size=30).map("".join),
+       data=st.data())
+def test_ascii_tokens_ahead_are_those_the_token_scan_finds(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
+        text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
+    assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
