@@ -111,26 +111,25 @@ class _PhraseWords:
         self._joiners = frozenset(c for c in ascii_chars if regex.match(r"[\p{Pd}'\u2019.]", c))
         self._dashes = frozenset(c for c in ascii_chars if regex.match(r"\p{Pd}", c))
         self._skipped = frozenset(c for c in ascii_chars if regex.match(self.SKIPPED, c))
-        # White space to str.split() but not to the pattern: such text is left to the pattern.
-        self._split_only = "".join(c for c in ascii_chars if c.isspace() and not regex.match(r"\s", c))
 
     def read(self, text: str, start: int, end: int, limit: int) -> list[tuple[str, int, int]]:
         """``(token, start, end)`` of the first ``limit`` tokens of ``text[start:end]``."""
         chunk = text[start:end]
-        if not chunk.isascii() or any(space in chunk for space in self._split_only):
+        if not chunk.isascii():
             return [(text[a:b], a, b) for a, b, _group in self.pattern.scan(text, start, end, limit)]
         tokens: list[tuple[str, int, int]] = []
-        at = 0
-        # Most pieces between spaces are one plain word; the others are read letter by letter.
-        for piece in chunk.split():
-            at = chunk.find(piece, at)
+        at = start
+        # Most pieces between spaces are one plain word; the others (other white space
+        # too) are read letter by letter. Split at the plain space alone, each piece's
+        # place follows from the one before.
+        for piece in chunk.split(" "):
             if piece.isalpha():
-                tokens.append((piece, start + at, start + at + len(piece)))
-            else:
-                self._read_piece(piece, start + at, tokens)
+                tokens.append((piece, at, at + len(piece)))
+            elif piece:
+                self._read_piece(piece, at, tokens)
             if len(tokens) >= limit:
                 return tokens[:limit]
-            at += len(piece)
+            at += len(piece) + 1
         return tokens
 
     def _read_piece(self, piece: str, offset: int, tokens: list[tuple[str, int, int]]) -> None:
