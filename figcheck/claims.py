@@ -58,20 +58,31 @@ class _Contexts:
     groups are matched only when it holds.
     """
 
-    __slots__ = ("groups", "any", "none")
+    __slots__ = ("groups", "any", "none", "_look", "_flags", "_contexts")
 
     def __init__(self, look: str, contexts: list[tuple[str, str]], flags: str = ""):
         """``look`` opens a look-around, ``(?<=`` or ``(?=``; ``contexts`` are (group
         name, pattern) pairs; ``flags`` (``(?i)``) apply to them all."""
+        self._look, self._flags, self._contexts = look, flags, contexts
         self.groups = rules.compile(flags + "".join(
             f"(?:{look}(?:{pattern}))(?P<{name}>))?" for name, pattern in contexts))
-        self.any = rules.compile(flags + look + "|".join(
-            f"(?:{pattern})" for _, pattern in contexts) + ")") if contexts else None
+        self.any = self.gate({name for name, _pattern in contexts})
         self.none: tuple[None, ...] = (None,) * self.groups.compiled.groups
 
-    def at(self, text: str, pos: int) -> tuple[str | None, ...]:
-        """The groups at ``pos``: an empty string for each context that holds there."""
-        if self.any is None or self.any.match(text, pos) is None:
+    def gate(self, names: set[str]) -> rules.Pattern:
+        """The look-around that holds where one of the contexts ``names`` holds: a caller
+        that reads only those contexts' groups gives it to :meth:`at`, which then tries
+        no other context where none of those holds."""
+        patterns = [pattern for name, pattern in self._contexts if name in names]
+        if not patterns:
+            return rules.compile("(?!)")
+        return rules.compile(self._flags + self._look + "|".join(
+            f"(?:{pattern})" for pattern in patterns) + ")")
+
+    def at(self, text: str, pos: int, gate: rules.Pattern | None = None) -> tuple[str | None, ...]:
+        """The groups at ``pos``: an empty string for each context that holds there. With
+        a ``gate`` (see :meth:`gate`), only the groups of its contexts are sure to be set."""
+        if (gate or self.any).match(text, pos) is None:
             return self.none
         return self.groups.match(text, pos).groups()
 
@@ -100,26 +111,25 @@ class _PhraseWords:
         self._joiners = frozenset(c for c in ascii_chars if regex.match(r"[\p{Pd}'\u2019.]", c))
         self._dashes = frozenset(c for c in ascii_chars if regex.match(r"\p{Pd}", c))
         self._skipped = frozenset(c for c in ascii_chars if regex.match(self.SKIPPED, c))
-        # White space to str.split() but not to the pattern: such text is left to the pattern.
-        self._split_only = "".join(c for c in ascii_chars if c.isspace() and not regex.match(r"\s", c))
 
     def read(self, text: str, start: int, end: int, limit: int) -> list[tuple[str, int, int]]:
         """``(token, start, end)`` of the first ``limit`` tokens of ``text[start:end]``."""
         chunk = text[start:end]
-        if not chunk.isascii() or any(space in chunk for space in self._split_only):
+        if not chunk.isascii():
             return [(text[a:b], a, b) for a, b, _group in self.pattern.scan(text, start, end, limit)]
         tokens: list[tuple[str, int, int]] = []
-        at = 0
-        # Most pieces between spaces are one plain word; the others are read letter by letter.
-        for piece in chunk.split():
-            at = chunk.find(piece, at)
+        at = start
+        # Most pieces between spaces are one plain word; the others (other white space
+        # too) are read letter by letter. Split at the plain space alone, each piece's
+        # place follows from the one before.
+        for piece in chunk.split(" "):
             if piece.isalpha():
-                tokens.append((piece, start + at, start + at + len(piece)))
-            else:
-                self._read_piece(piece, start + at, tokens)
+                tokens.append((piece, at, at + len(piece)))
+            elif piece:
+                self._read_piece(piece, at, tokens)
             if len(tokens) >= limit:
                 return tokens[:limit]
-            at += len(piece)
+            at += len(piece) + 1
         return tokens
 
     def _read_piece(self, piece: str, offset: int, tokens: list[tuple[str, int, int]]) -> None:
@@ -227,10 +237,17 @@ class Engine:
         self._article_checks: dict[bool, list[tuple]] = {}
         self._checks_by_markers: dict[frozenset[str], dict[bool, list[tuple]]] = {}
         self._exclusion_checks = []
+        # A number in words meets only the contexts of the rules that take such numbers:
+        # its look-arounds try no other (a third of the numbers, half the contexts' cost).
+        contexts_for: dict[bool, tuple[set[str], set[str]]] = {False: (set(), set()), True: (set(), set())}
         for k, rule in enumerate(self.exclusions):
             data = rule.data
             if data.get("needs_people_unit") or data.get("falling_pair"):
                 continue  # decided once the unit is known, or the figure parsed
+            for words, (befores, afters) in contexts_for.items():
+                if not (data.get("digits_only") and words) and not (data.get("words_only") and not words):
+                    befores.add(f"b{k}")
+                    afters.add(f"a{k}")
             before_words = frozenset(book.lists[data["before_word_list"]]) \
                 if data.get("before_word_list") else None
             applies = (bool(data.get("digits_only")), bool(data.get("words_only")),
@@ -244,6 +261,9 @@ class Engine:
                 data.get("require") == "both",
                 before_words,
             )))
+        self._exclusion_gates = {
+            words: (self._exclusion_before.gate(befores), self._exclusion_after.gate(afters))
+            for words, (befores, afters) in contexts_for.items()}
         # -- qualifiers
         # As for exclusions, one call per side tries every qualifier.
         self.qualifiers = list(book.of("qualifiers"))
@@ -756,6 +776,7 @@ class Engine:
         plain_four = len(core) == 4 and core.isdecimal()
         before = after_core = after_end = None
         word_before = None
+        before_gate, after_gate = self._exclusion_gates[bool(words)]
         for (rule_id, b_group, a_group, max_value, min_value, needs_plain_four, min_digits, both,
              before_words) in self._article_checks[bool(words)]:
             if max_value is not None and (core_value is None or core_value > max_value):
@@ -780,13 +801,13 @@ class Engine:
             hit_before = hit_after = False
             if b_group is not None:
                 if before is None:
-                    before = self._exclusion_before.at(text, core_start)
+                    before = self._exclusion_before.at(text, core_start, before_gate)
                 hit_before = before[b_group - 1] is not None
             if a_group is not None and not (hit_before and not both):
                 if after_core is None:
-                    after_core = self._exclusion_after.at(text, core_end)
+                    after_core = self._exclusion_after.at(text, core_end, after_gate)
                     after_end = after_core if end == core_end else \
-                        self._exclusion_after.at(text, end)
+                        self._exclusion_after.at(text, end, after_gate)
                 hit_after = after_core[a_group - 1] is not None or after_end[a_group - 1] is not None
             if (hit_before and hit_after) if both else (hit_before or hit_after):
                 return rule_id

@@ -195,6 +195,36 @@ def test_contexts_are_those_every_group_finds(words, data):
         assert contexts.at(text, pos) == contexts.groups.match(text, pos).groups()
 
 
+#: The groups each kind of number (in digits, in words) reads, from the engine's checks.
+GROUPS_READ = {words: ({check[1] for applies, check in ENGINE._exclusion_checks
+                        if not (applies[0] and words) and not (applies[1] and not words)} - {None},
+                       {check[2] for applies, check in ENGINE._exclusion_checks
+                        if not (applies[0] and words) and not (applies[1] and not words)} - {None})
+               for words in (False, True)}
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(words=st.lists(st.sampled_from(CONTEXT_PIECES), max_size=10), data=st.data())
+def test_contexts_a_kind_of_number_reads_are_those_every_group_finds(words, data):
+    text = " ".join(words)
+    pos = data.draw(st.integers(0, len(text)))
+    every_before = ENGINE._exclusion_before.groups.match(text, pos).groups()
+    every_after = ENGINE._exclusion_after.groups.match(text, pos).groups()
+    for in_words, (before_gate, after_gate) in ENGINE._exclusion_gates.items():
+        before_read, after_read = GROUPS_READ[in_words]
+        before = ENGINE._exclusion_before.at(text, pos, before_gate)
+        after = ENGINE._exclusion_after.at(text, pos, after_gate)
+        assert [before[g - 1] for g in sorted(before_read)] == [every_before[g - 1] for g in sorted(before_read)]
+        assert [after[g - 1] for g in sorted(after_read)] == [every_after[g - 1] for g in sorted(after_read)]
+
+
+def test_numbers_in_words_read_fewer_contexts():
+    # The shortcut must leave some contexts out for numbers in words, or it saves nothing.
+    before_gate, after_gate = ENGINE._exclusion_gates[True]
+    assert len(before_gate.pattern) < len(ENGINE._exclusion_before.any.pattern)
+    assert len(after_gate.pattern) < len(ENGINE._exclusion_after.any.pattern)
+
+
 @pytest.mark.parametrize("which, at_least", [(0, 20), (1, 20), (2, 1)],
                          ids=["exclusion before", "exclusion after", "qualifier after"])
 def test_contexts_hold_in_the_rules_own_examples(which, at_least):
@@ -353,3 +383,21 @@ def test_a_year_is_possible_where_the_four_digit_pattern_finds_four_digits(text,
     end = data.draw(st.integers(start, len(text)))
     expected = ENGINE.dates._four_digits.search(text, start, end) is not None
     assert ENGINE.dates.year_possible(text, start, end) == expected
+
+
+#: ASCII pieces of figures and what follows them: groups, separators of both kinds and
+#: stray ones, decimal points, underscores, marks, white space the pattern skips and white
+#: space only str.split() takes. Long pieces carry some texts past the window.
+ASCII_TOKEN_PIECES = ["2", "500", "1,000", "2'500", ",", "'", ".", "5", "000", "12345",
+                      "ten", "thousand", "troops", "A", " ", "  ", "\t", "\n", "\x0b", "_",
+                      "$", "%", "-", "(", "\x1c", "x" * 40, " 1,000,000 " * 4]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(ASCII_TOKEN_PIECES), max_size=30).map("".join),
+       data=st.data())
+def test_ascii_tokens_ahead_are_those_the_token_scan_finds(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
+        text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
+    assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
