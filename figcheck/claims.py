@@ -245,7 +245,7 @@ class Engine:
             if data.get("needs_people_unit") or data.get("falling_pair"):
                 continue  # decided once the unit is known, or the figure parsed
             for words, (befores, afters) in contexts_for.items():
-                if not (data.get("digits_only") and words) and not (data.get("words_only") and not words):
+                if _exclusion_takes(bool(data.get("digits_only")), bool(data.get("words_only")), words):
                     befores.add(f"b{k}")
                     afters.add(f"a{k}")
             before_words = frozenset(book.lists[data["before_word_list"]]) \
@@ -759,7 +759,7 @@ class Engine:
         without looking."""
         return {
             words: [check for (digits_only, words_only, needs_any), check in self._exclusion_checks
-                    if not (digits_only and words) and not (words_only and not words)
+                    if _exclusion_takes(digits_only, words_only, words)
                     and (not needs_any or any(marker in markers for marker in needs_any))]
             for words in (False, True)}
 
@@ -1725,6 +1725,12 @@ _ASCII_DIGITS = frozenset("0123456789")
 _ASCII_LETTERS = "".join(chr(c) for c in range(128) if chr(c).isalpha())
 #: The ASCII characters that are no word characters (``\W``).
 _ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
+
+
+def _exclusion_takes(digits_only: bool, words_only: bool, words: bool) -> bool:
+    """Whether an exclusion rule (``digits_only``, ``words_only``) applies to a number
+    written in words (``words``) or in digits."""
+    return not (digits_only and words) and not (words_only and not words)
 
 
 def _has_digit(line: str) -> bool:
