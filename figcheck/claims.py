@@ -103,14 +103,13 @@ class _PhraseWords:
 
     def __init__(self):
         self.pattern = rules.compile(self.PATTERN, skip=self.SKIPPED)
-        ascii_chars = [chr(c) for c in range(128)]
-        # The pattern's classes, read off the pattern engine itself for ASCII.
-        self._letters = frozenset(c for c in ascii_chars if regex.match(r"[^\W\d_]", c))
-        self._digits = frozenset(c for c in ascii_chars if regex.match(r"\d", c))
-        self._number_chars = frozenset(c for c in ascii_chars if regex.match(r"[\d,.]", c))
-        self._joiners = frozenset(c for c in ascii_chars if regex.match(r"[\p{Pd}'\u2019.]", c))
-        self._dashes = frozenset(c for c in ascii_chars if regex.match(r"\p{Pd}", c))
-        self._skipped = frozenset(c for c in ascii_chars if regex.match(self.SKIPPED, c))
+        # The pattern's classes, for ASCII.
+        self._letters = rules.ascii_class(r"[^\W\d_]")
+        self._digits = rules.ascii_class(r"\d")
+        self._number_chars = rules.ascii_class(r"[\d,.]")
+        self._joiners = rules.ascii_class(r"[\p{Pd}'\u2019.]")
+        self._dashes = rules.ascii_class(r"\p{Pd}")
+        self._skipped = rules.ascii_class(self.SKIPPED)
 
     def read(self, text: str, start: int, end: int, limit: int) -> list[tuple[str, int, int]]:
         """``(token, start, end)`` of the first ``limit`` tokens of ``text[start:end]``."""
@@ -650,8 +649,8 @@ class Engine:
             found = self._word_before.search(text, start, end)
             return found.group(1) if found else None
         # Two strips in C, rather than a Python step per character.
-        ended = chunk.rstrip(_ASCII_NOT_WORD)
-        word = ended[len(ended.rstrip(_ASCII_LETTERS)):]
+        ended = chunk.rstrip(rules.ASCII_NOT_WORD)
+        word = ended[len(ended.rstrip(rules.ASCII_LETTERS)):]
         return word or None
 
     def _is_boundary(self, text: str, m: regex.Match, floor: int) -> bool:
@@ -1722,9 +1721,6 @@ def _bare_word(token: str) -> str:
 
 
 _ASCII_DIGITS = frozenset("0123456789")
-_ASCII_LETTERS = "".join(chr(c) for c in range(128) if chr(c).isalpha())
-#: The ASCII characters that are no word characters (``\W``).
-_ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
 
 
 def _exclusion_takes(digits_only: bool, words_only: bool, words: bool) -> bool:

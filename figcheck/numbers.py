@@ -541,9 +541,9 @@ def _tokens_ahead(text: str, pos: int) -> list[_Tok]:
 #: text with string methods (nearly every figure's) took 5 % off the instructions of the
 #: whole extraction, the pattern's repeated captures costing some 4,000 instructions a token.
 _ASCII = [chr(c) for c in range(128)]
-_ASCII_SKIPPED = frozenset(c for c in _ASCII if regex.match(r"[\s_]", c))
-_ASCII_DIGITS = frozenset(c for c in _ASCII if regex.match(r"\d", c))
-_ASCII_LETTERS = frozenset(c for c in _ASCII if regex.match(_WORD_TOKEN, c))
+_ASCII_SKIPPED = rules.ascii_class(r"[\s_]")
+_ASCII_DIGITS = rules.ascii_class(r"\d")
+_ASCII_LETTERS = rules.ascii_class(_WORD_TOKEN)
 _ASCII_SEPARATORS = frozenset(c for c in _ASCII if c not in _ASCII_DIGITS
                               and regex.fullmatch(_NUMBER_TOKEN, f"1{c}000{c}000"))
 _ASCII_POINTS = frozenset(c for c in _ASCII if c not in _ASCII_DIGITS

@@ -255,9 +255,22 @@ def list_alternation(words: Iterable[str], any_case: Iterable[str] = ()) -> str:
 
 _WORD_RUN = compile(r"\w+")
 _WORD_CHAR = compile(r"\w")
+
+
+def ascii_class(pattern: str) -> frozenset[str]:
+    """The ASCII characters one of which ``pattern`` matches, read off the pattern engine
+    itself: the string-method readers of ASCII text stand in for patterns, and must take
+    the characters those take."""
+    return frozenset(chr(c) for c in range(128) if regex.match(pattern, chr(c)))
+
+
+#: The ASCII letters (``[^\W\d_]``) and the ASCII characters no word is made of (``\W``),
+#: for ``strip`` and ``translate``.
+ASCII_LETTERS = "".join(chr(c) for c in range(128) if chr(c).isalpha())
+ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
 #: Every ASCII character that ``\w`` does not match, as a space: in ASCII text the runs
 #: of ``\w`` are what splitting at these leaves.
-_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
+_NOT_WORD = str.maketrans(dict.fromkeys(ASCII_NOT_WORD, " "))
 
 
 class PhraseFinder:
@@ -477,7 +490,7 @@ _PUNCTUATION = ".,;:!?\"'()[]{}\u201c\u201d\u2018\u2019\u2014\u2013-\u2026"
 _FOLDED_TO_ASCII = {"\u017f": "s", "\u0307": ""}
 _FOLD_TABLE = str.maketrans(_FOLDED_TO_ASCII)
 #: Every ASCII character but the letters, as a space: what splits runs of letters.
-_NOT_LETTER = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalpha()})
+_NOT_LETTER = str.maketrans({chr(c): " " for c in range(128) if chr(c) not in ASCII_LETTERS})
 #: The marks of _PUNCTUATION beyond ASCII; none is a letter.
 _WIDE_MARKS = tuple(mark for mark in _PUNCTUATION if not mark.isascii())
 
