@@ -15,7 +15,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -42,9 +42,53 @@ def table_format(path: str | os.PathLike) -> str:
 def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write ``frame`` to ``path`` in the format its extension names, atomically.
 
-    Missing parent folders are created.
+    Missing parent folders are created. A CSV is written a slice of rows at a time, so
+    that writing it holds no more than a slice's text beside the table.
     """
-    _write_atomically(Path(path), table_bytes(frame, table_format(path)))
+    with staged_table(frame, path) as staged:
+        staged.commit()
+
+
+class StagedFile:
+    """A file written in full under a temporary name beside ``path``, put in its place by
+    :meth:`commit`; left uncommitted (an error on the way), the temporary file is removed
+    when the ``with`` block ends.
+
+    Writing and committing are apart so that a file can be made in one thread while
+    another makes the files to be written before it.
+    """
+
+    def __init__(self, path: Path, pieces: Iterable[bytes]):
+        self.path = path
+        self._temporary: str | None = _write_temporary(path, pieces)
+
+    def commit(self) -> None:
+        if self._temporary is None:
+            raise RuntimeError(f"{self.path}: already committed or discarded")
+        temporary, self._temporary = self._temporary, None
+        try:
+            os.replace(temporary, self.path)
+        except BaseException:
+            _remove(temporary)
+            raise
+
+    def discard(self) -> None:
+        if self._temporary is not None:
+            _remove(self._temporary)
+            self._temporary = None
+
+    def __enter__(self) -> "StagedFile":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()
+
+
+def staged_table(frame: pd.DataFrame, path: str | os.PathLike) -> StagedFile:
+    """``frame`` written as :func:`write_table` writes it, not yet in ``path``'s place."""
+    fmt = table_format(path)
+    pieces = _csv_pieces(frame) if fmt == ".csv" else [table_bytes(frame, fmt)]
+    return StagedFile(Path(path), pieces)
 
 
 def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
@@ -197,21 +241,36 @@ def _csv_fields(series: pd.Series, values: list[Any]) -> list[Any]:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The CSV text of ``frame``, UTF-8: by Arrow when every column has a dtype it can
+    """The CSV text of ``frame``, UTF-8 (:func:`_csv_pieces` joined)."""
+    return b"".join(_csv_pieces(frame))
+
+
+#: Rows of a table made into CSV text at a time: a few megabytes of text.
+CSV_SLICE_ROWS = 8_192
+
+
+def _csv_pieces(frame: pd.DataFrame) -> Iterator[bytes]:
+    """The CSV text of ``frame``, UTF-8, in pieces: the header, then slices of
+    :data:`CSV_SLICE_ROWS` rows, each made by Arrow when every column has a dtype it can
     write as :mod:`csv` does (:func:`_arrow_csv`), else by :mod:`csv` itself."""
-    fast = _arrow_csv(frame)
-    if fast is not None:
-        return fast
     columns = [str(name) for name in frame.columns]
-    series = [frame.iloc[:, position] for position in range(len(columns))]
-    fields = [_csv_fields(column, _values(column)) for column in series]
-    return _csv_text(columns, fields, len(frame)).encode("utf-8")
+    yield _csv_text(columns, [], 0).encode("utf-8")
+    for begin in range(0, len(frame), CSV_SLICE_ROWS):
+        part = frame.iloc[begin:begin + CSV_SLICE_ROWS]
+        fast = _arrow_csv(part)
+        if fast is None:
+            series = [part.iloc[:, position] for position in range(len(columns))]
+            fields = [_csv_fields(column, _values(column)) for column in series]
+            fast = _csv_text(columns, fields, len(part), header=False).encode("utf-8")
+        yield fast
 
 
-def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int) -> str:
+def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int, *,
+              header: bool = True) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     if columns:
         writer.writerows(zip(*fields))
     else:
@@ -226,8 +285,8 @@ ARROW_CSV_ROWS = 2_000
 
 
 def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
-    """The bytes :mod:`csv` writes for ``frame`` (through :func:`_values`), made column by
-    column by Arrow's compute functions, or None when a column's dtype is not one of
+    """The bytes :mod:`csv` writes for the rows of ``frame`` (through :func:`_values`; the
+    header not included), made column by column by Arrow's compute functions, or None when a column's dtype is not one of
     those handled here: Arrow-backed strings, int64, float64, bool and datetime64 holding
     dates only (of years 1000 to 9999). A table of one column (where csv quotes an empty
     row) or of few rows takes the csv path too.
@@ -253,9 +312,9 @@ def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
         return pa.scalar(value, pa.large_string())
 
     rows = pc.binary_join_element_wise(*fields, text(","))
+    del fields
     rows = pc.binary_join_element_wise(rows, text(""), text("\n"))  # each row and its line end
-    header = _csv_text([str(name) for name in frame.columns], [], 0).encode("utf-8")
-    pieces = [header]
+    pieces = []
     for chunk in (rows.chunks if isinstance(rows, pa.ChunkedArray) else [rows]):
         if not len(chunk):
             continue
@@ -360,23 +419,34 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
 # --- files ---------------------------------------------------------------------------------
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    with StagedFile(path, [data]) as staged:
+        staged.commit()
+
+
+def _write_temporary(path: Path, pieces: Iterable[bytes]) -> str:
+    """``pieces`` written to a new temporary file beside ``path``; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                              suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
+            for piece in pieces:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp makes the file private; give it the mode a plain open() would.
         os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
     except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        _remove(temporary)
         raise
+    return temporary
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _umask() -> int:

@@ -123,15 +123,15 @@ def render(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = None,
         quantities = analysis.summary(discrepancies)
     charts = charts or {}
     per_quantity = analysis.statements
-    cols = _Columns(claims)
+    contested = quantities[quantities["distinct"] > 1]
+    once = quantities[quantities["distinct"] <= 1]
+    cols = _Columns(claims, _shown_rows(per_quantity, contested["quantity"], once["quantity"]))
     if articles is None:
         articles = claims["doc"].nunique()
 
     out: list[str] = ["# Figures and where they disagree", ""]
     out += _read_section(articles, len(claims), quantities, discrepancies, skipped, config)
 
-    contested = quantities[quantities["distinct"] > 1]
-    once = quantities[quantities["distinct"] <= 1]
     anchors = _Anchors()
     out += ["## Quantities", ""]
     if len(contested):
@@ -233,19 +233,33 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
     return out
 
 
+def _shown_rows(per_quantity: dict, contested: pd.Series, once: pd.Series) -> tuple[list[int], list[int]]:
+    """The rows the report prints (each statement's earliest copy), and those whose
+    grouping reasons it counts (every row of a quantity with more than one statement)."""
+    shown = [s.rows[0] for quantity in (*contested, *once) for s in per_quantity.get(quantity, [])]
+    counted = [i for quantity in contested for s in per_quantity.get(quantity, []) for i in s.rows]
+    return shown, counted
+
+
 class _Columns:
-    def __init__(self, claims: pd.DataFrame):
-        self.text, self.doc, self.source = (text_list(claims[name]) for name in ("text", "doc", "source"))
-        self.attributed_to, self.url, self.reason = (
-            text_list(claims[name]) for name in ("attributed_to", "url", "quantity_reason"))
-        self.hedged = claims["hedged"].tolist()
-        as_of = claims["as_of"]
-        as_of = as_of.where(as_of.notna(), claims["published"])
+    """What the report prints of the claims, read for the rows it prints only (a table of
+    many copies has far fewer), each column a dict by row number."""
+
+    def __init__(self, claims: pd.DataFrame, rows: tuple[list[int], list[int]]):
+        shown, counted = (sorted(set(part)) for part in rows)
+        part = claims.take(shown)
+        self.text, self.doc, self.source, self.attributed_to, self.url = (
+            dict(zip(shown, text_list(part[name])))
+            for name in ("text", "doc", "source", "attributed_to", "url"))
+        self.reason = dict(zip(counted, text_list(claims["quantity_reason"].take(counted))))
+        self.hedged = dict(zip(shown, part["hedged"].tolist()))
+        as_of = part["as_of"]
+        as_of = as_of.where(as_of.notna(), part["published"])
         if as_of.dtype.kind == "M":
             # As days (datetime.date, None where missing): what _day prints of them.
-            self.as_of = as_of.to_numpy(dtype="datetime64[D]").tolist()
+            self.as_of = dict(zip(shown, as_of.to_numpy(dtype="datetime64[D]").tolist()))
         else:
-            self.as_of = as_of.tolist()
+            self.as_of = dict(zip(shown, as_of.tolist()))
 
     def article(self, i: int) -> str:
         name = escape(self.doc[i])
@@ -369,13 +383,20 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
     folder = Path(folder)
     attrs = dict(claims.attrs)
     claims = ensure(claims, config=config)
-    # The claims table's CSV is made in a thread while this one analyses the claims and
-    # renders the report: Arrow, which makes it, works without the interpreter's lock
-    # (both are written below, in their order, once both are made).
+    # The claims table's CSV is written, under a temporary name, in a thread while this one
+    # analyses the claims and renders the report: Arrow, which makes it, works without the
+    # interpreter's lock. It takes its place once the charts are written, before the rest.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        claims_csv = pool.submit(io.table_bytes, conformed(claims), ".csv")
-        written, markdown, disc = _analyse_and_render(claims, attrs, folder, config)
-        io.write_file(folder / "claims.csv", claims_csv.result())
+        claims_csv = pool.submit(io.staged_table, conformed(claims), folder / "claims.csv")
+        try:
+            written, markdown, disc = _analyse_and_render(claims, attrs, folder, config)
+        except BaseException:
+            concurrent.futures.wait([claims_csv])
+            if claims_csv.exception() is None:
+                claims_csv.result().discard()  # (the error above is the one to tell)
+            raise
+        with claims_csv.result() as staged:
+            staged.commit()
     io.write_table(disc, folder / "discrepancies.csv")
     io.write_file(folder / "discrepancies.md", markdown.encode("utf-8"))
     written.update({"claims": str(folder / "claims.csv"),

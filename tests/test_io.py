@@ -171,8 +171,8 @@ def _csv_by_the_csv_module(frame: pd.DataFrame) -> bytes:
     return io._csv_text([str(name) for name in frame.columns], fields, len(frame)).encode("utf-8")
 
 
-def test_a_large_table_is_written_by_arrow_as_the_csv_module_writes_it(claims):
-    pytest.importorskip("pyarrow")
+def _varied_table(claims: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``n`` rows of claims with texts, floats and dates of every kind csv writes apart."""
     import random
 
     rng = random.Random(6)
@@ -187,7 +187,6 @@ def test_a_large_table_is_written_by_arrow_as_the_csv_module_writes_it(claims):
     floats = [float("nan"), 1.5, 1e21, 2.0**53, 2.0**53 + 2, -0.0, 3.0, 0.1 + 0.2, 2.5e-7,
               float("inf"), -float("inf"), -11000.0, 9007199254740993.0]
     days = ["2024-10-22", None, "1999-12-31", "1000-01-01", "9999-12-31"]
-    n = io.ARROW_CSV_ROWS + 500
     frame = schema.conform(pd.concat([claims] * (n // len(claims) + 1), ignore_index=True).head(n))
     frame["text"] = pd.array([text() for _ in range(n)], dtype="string")
     frame["sentence"] = pd.array([text() for _ in range(n)], dtype="string")
@@ -196,10 +195,45 @@ def test_a_large_table_is_written_by_arrow_as_the_csv_module_writes_it(claims):
     frame["start"] = [rng.randint(-10**15, 10**15) for _ in range(n)]
     frame["as_of"] = pd.to_datetime([rng.choice(days) for _ in range(n)]).astype("datetime64[s]")
     frame["hedged"] = [rng.random() < 0.5 for _ in range(n)]
-    frame = pd.concat([frame.iloc[:n // 3], frame.iloc[n // 3:]], ignore_index=True)  # chunked
+    return pd.concat([frame.iloc[:n // 3], frame.iloc[n // 3:]], ignore_index=True)  # chunked
+
+
+def test_a_large_table_is_written_by_arrow_as_the_csv_module_writes_it(claims):
+    pytest.importorskip("pyarrow")
+    frame = _varied_table(claims, io.ARROW_CSV_ROWS + 500)
     assert io._arrow_csv(frame) is not None  # the Arrow path is the one compared
     assert io._csv_bytes(frame) == _csv_by_the_csv_module(frame)
     assert io.to_text(frame) == _csv_by_the_csv_module(frame).decode("utf-8")
+
+
+def test_a_table_written_in_slices_reads_as_one_written_whole(claims, tmp_path, monkeypatch):
+    """Slices of rows made by Arrow, and a last one too short for it made by csv, join
+    into the bytes csv writes of the whole table, in the file as in memory."""
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(io, "CSV_SLICE_ROWS", io.ARROW_CSV_ROWS + 100)
+    frame = _varied_table(claims, 2 * io.CSV_SLICE_ROWS + 7)
+    pieces = list(io._csv_pieces(frame))
+    assert len(pieces) == 1 + 3  # the header and three slices
+    whole = _csv_by_the_csv_module(frame)
+    assert b"".join(pieces) == whole
+    io.write_table(frame, tmp_path / "claims.csv")
+    assert (tmp_path / "claims.csv").read_bytes() == whole
+    assert [p.name for p in tmp_path.iterdir()] == ["claims.csv"]  # no temporary file left
+
+
+def test_a_staged_table_is_in_place_only_once_committed(claims, tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_bytes(b"the previous table\n")
+    with io.staged_table(claims, path) as staged:
+        assert path.read_bytes() == b"the previous table\n"
+        staged.commit()
+    assert path.read_bytes() == io._csv_bytes(claims)
+    with io.staged_table(claims.head(1), path):
+        pass  # an error on the way: never committed
+    assert path.read_bytes() == io._csv_bytes(claims)
+    assert [p.name for p in tmp_path.iterdir()] == ["claims.csv"]
+    with pytest.raises(RuntimeError, match="already committed"):
+        staged.commit()
 
 
 def test_tables_arrow_does_not_write_take_the_csv_module(claims):

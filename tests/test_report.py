@@ -145,6 +145,22 @@ def test_charts_are_drawn_and_linked_when_matplotlib_is_there(tmp_path):
     assert again.keys() == written.keys()
 
 
+def test_a_report_that_fails_leaves_the_previous_files_whole(tmp_path, monkeypatch):
+    """The claims table is written while the report is made; when making it fails, the
+    folder keeps the previous run's files, and no half-written or temporary file."""
+    claims = figcheck.extract(str(SEEDS))
+    figcheck.write_report(claims, str(tmp_path), config=Config(charts=False))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(report, "render", broken)
+    with pytest.raises(RuntimeError, match="rendering failed"):
+        figcheck.write_report(claims.head(3), str(tmp_path), config=Config(charts=False))
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 def test_report_states_the_tolerances_it_used():
     claims = figcheck.extract(str(SEEDS))
     text = figcheck.render_report(claims, config=Config(tolerances=Tolerances(about=0.1)))
