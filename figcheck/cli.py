@@ -36,6 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except RuntimeError as exc:
+        # (figcheck.parallel is imported only by the commands that extract: a check of a
+        # cached batch does without its 60 ms; unimported, it raised nothing)
+        parallel = sys.modules.get("figcheck.parallel")
+        if parallel is None or not isinstance(exc, parallel.WorkersCannotStart):
+            raise
+        _error(f"error: {exc}")
+        return 1
     except BrokenPipeError:
         # `figcheck claims ... | head` closed the pipe: not an error of ours. Point stdout
         # at devnull so that the flush at exit does not fail a second time.

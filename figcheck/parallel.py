@@ -560,6 +560,7 @@ class _Workers:
         self.jobs = min(jobs, max(wanted, 1))
         self.rule_dirs = rule_dirs
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.started = False  # a worker has given back a result
 
     def __enter__(self) -> "_Workers":
         return self
@@ -609,6 +610,7 @@ class _Workers:
             result = future.result()
         except BrokenProcessPool:
             return self._recover(pending, function, lost)
+        self.started = True
         pending.popleft()
         return result
 
@@ -623,14 +625,39 @@ class _Workers:
             task, _future = pending.popleft()
             try:
                 redone.append((task, _done(self._start().submit(function, task).result())))
+                self.started = True
             except BrokenProcessPool:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = None
+                self._check_workers_start()
                 redone.append((task, _done(lost(task, "the worker process reading it stopped "
                                                       "(crashed or killed); skipped"))))
         pending.extend(redone)
         task, future = pending.popleft()
         return future.result()
+
+
+    def _check_workers_start(self) -> None:
+        """Raise :class:`WorkersCannotStart` when a new worker stops before it has done
+        anything: then every task would be lost, none for its own sake."""
+        if self.started:
+            return
+        try:
+            self._start().submit(os.getpid).result()
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+            raise WorkersCannotStart(
+                f"figcheck's worker processes (jobs={self.jobs}) stop as they start, before "
+                "reading any article (what stopped them is printed above them). The usual "
+                "cause: a Python script runs figcheck with jobs above 1, and its own code is "
+                "not under `if __name__ == \"__main__\":` (each worker imports the script). "
+                "Else run with jobs=1.") from None
+        self.started = True
+
+
+class WorkersCannotStart(RuntimeError):
+    """No worker process could start (so no article could be read by one)."""
 
 
 def _done(result) -> concurrent.futures.Future:

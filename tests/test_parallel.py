@@ -174,6 +174,37 @@ def test_a_task_that_kills_its_worker_is_lost_alone_and_the_rest_go_on():
     assert done == ["A", "B", "lost poison", "C", "D", "E"]
 
 
+def test_a_script_whose_workers_cannot_start_is_told_why(tmp_path):
+    """A script that runs figcheck with jobs=2 at its top level, without the
+    ``__main__`` guard: each worker imports it and stops. The caller gets one error that
+    says so, not every article skipped as if each had crashed its worker."""
+    import subprocess
+    import sys
+
+    for name in ("a", "b"):  # two JSONL files: two chunks, so the workers are used
+        (tmp_path / f"{name}.jsonl").write_text(
+            json.dumps({"id": name, "text": "Officials said 300 people left.",
+                        "published": "2024-10-05"}) + "\n", encoding="utf-8")
+    script = tmp_path / "unguarded.py"
+    script.write_text("from figcheck import parallel\n"
+                      f"parallel.extract([{str(tmp_path)!r}], jobs=2)\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert run.returncode != 0
+    assert "WorkersCannotStart" in run.stderr
+    assert 'if __name__ == "__main__":' in run.stderr.splitlines()[-1]
+
+
+def test_the_command_says_in_one_line_that_its_workers_cannot_start(tmp_path, monkeypatch, capsys):
+    def cannot_start(*args, **kwargs):
+        raise parallel.WorkersCannotStart("worker processes stop as they start")
+
+    monkeypatch.setattr(parallel, "extract", cannot_start)
+    assert cli.main(["report", str(SEEDS), "-o", str(tmp_path), "--jobs", "2"]) == 1
+    assert capsys.readouterr().err == "figcheck: error: worker processes stop as they start\n"
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("chunk_files", [2, 100], ids=["many-chunks", "one-chunk"])
 def test_quantity_keys_derived_by_the_workers_are_those_of_the_whole_table(
         mixed, monkeypatch, chunk_files):
