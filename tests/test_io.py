@@ -261,3 +261,10 @@ def test_records_become_the_frame_conform_makes_of_them():
     pd.testing.assert_frame_equal(fast, schema.conform(pd.DataFrame(records)))
     assert fast["published"].isna().tolist() == [False, True, False]
     assert fast["as_of"].iloc[1] == pd.Timestamp("9999-12-31")
+    # Records that have every column (as the extractor's rows do) take a faster path.
+    complete = [{name: record.get(name) for name in schema.names(schema.CLAIMS)}
+                for record in records]
+    complete[0]["extra"] = "not a column"
+    pd.testing.assert_frame_equal(schema.from_records(complete), fast)
+    assert schema.from_records(complete[:1]).loc[0, "claim_id"] == "a"
+    pd.testing.assert_frame_equal(schema.from_records([]), schema.conform(pd.DataFrame()))
