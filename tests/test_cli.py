@@ -280,9 +280,13 @@ def test_the_program_ends_at_once_and_a_last_line_without_newline_still_arrives(
     assert done.stderr == "progress 9/9"
 
 
-def test_the_program_runs_numpy_s_blas_on_one_thread_and_a_notebook_keeps_its_own(tmp_path):
-    # OpenBLAS reads its thread count once, when NumPy loads it: the program sets it before
-    # (its workers inherit it); a caller's own setting wins; a plain import leaves it alone.
+@pytest.mark.parametrize("variable, program_sets", [("OPENBLAS_NUM_THREADS", "1"),
+                                                    ("ARROW_DEFAULT_MEMORY_POOL", "system")])
+def test_the_program_sets_numpy_s_threads_and_arrow_s_allocator_and_a_notebook_keeps_its_own(
+        tmp_path, variable, program_sets):
+    # OpenBLAS reads its thread count once, when NumPy loads it, and Arrow its allocator
+    # when pyarrow loads: the program sets them before (its workers inherit them); a
+    # caller's own setting wins; a plain import leaves them alone.
     import subprocess
     import sys
 
@@ -291,22 +295,22 @@ def test_the_program_runs_numpy_s_blas_on_one_thread_and_a_notebook_keeps_its_ow
     (probe / "sitecustomize.py").write_text(
         "import atexit, os\n"
         "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
-        "    str(os.environ.get('OPENBLAS_NUM_THREADS'))))\n", encoding="utf-8")
+        f"    str(os.environ.get({variable!r}))))\n", encoding="utf-8")
     seen = tmp_path / "seen.txt"
 
-    def threads_seen(*args: str, **env: str) -> str:
-        environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    def setting_seen(*args: str, **env: str) -> str:
+        environment = {k: v for k, v in os.environ.items() if k != variable}
         environment.update(PYTHONPATH=str(probe), SEEN=str(seen), **env)
         subprocess.run([sys.executable, *args], capture_output=True, cwd=tmp_path,
                        timeout=120, env=environment, check=True)
         return seen.read_text(encoding="utf-8")
 
-    assert threads_seen("-m", "figcheck", "--version") == "1"
-    assert threads_seen("-m", "figcheck", "--version", OPENBLAS_NUM_THREADS="3") == "3"
-    assert threads_seen("-c", "import figcheck") == "None"
+    assert setting_seen("-m", "figcheck", "--version") == program_sets
+    assert setting_seen("-m", "figcheck", "--version", **{variable: "mine"}) == "mine"
+    assert setting_seen("-c", "import figcheck") == "None"
     installed = Path(sys.executable).with_name("figcheck")
     if installed.exists():  # (the command pip made: run as its file, by this Python)
-        assert threads_seen(str(installed), "--version") == "1"
+        assert setting_seen(str(installed), "--version") == program_sets
 
 
 def test_the_program_keeps_the_collector_on_and_a_library_import_leaves_it_untouched(tmp_path):
