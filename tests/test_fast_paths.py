@@ -401,3 +401,24 @@ def test_ascii_tokens_ahead_are_those_the_token_scan_finds(text, data):
     expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
         text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
     assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
+
+
+#: Words joined by any one ASCII character: the readers of ASCII text split it as bytes,
+#: by tables of the characters that join words, which must agree with the patterns' classes
+#: on every character.
+JOINED_WORDS = ["said", "Kremlin", "the", "health", "Ministry", "x7", "_a", ""]
+JOINED_PHRASES = ["Kremlin", "the Health Ministry", "said", "x7"]
+JOINED_ANY_CASE = ["the Health Ministry"]
+JOINED_ALTERNATION = rules.compile(
+    r"(?<![\w])(?:" + rules.list_alternation(JOINED_PHRASES, JOINED_ANY_CASE) + r")(?![\w])")
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(parts=st.lists(st.tuples(st.sampled_from(JOINED_WORDS),
+                                st.sampled_from([chr(c) for c in range(128)])), max_size=6))
+def test_ascii_text_is_read_as_the_patterns_read_it_whatever_joins_its_words(parts):
+    text = " ".join("".join(word + joiner for word, joiner in parts).split())
+    finder = rules.PhraseFinder(JOINED_PHRASES, any_case=JOINED_ANY_CASE)
+    expected = [(m.start(), m.end()) for m in JOINED_ALTERNATION.finditer(text)]
+    assert [(hit.start(), hit.end()) for hit in finder.find_all(text)] == expected, text
+    assert rules.words_of(text) == rules._words_token_by_token(text.lower()), text
