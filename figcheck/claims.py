@@ -543,7 +543,7 @@ class Engine:
                         debug.append((excluded, text[pos:core_end]))
                     continue
                 checked = (core_end, core_end)
-            fig = self.grammar.parse_at(text, pos)
+            fig = self.grammar.parse_at(text, pos, (core_end, value) if checked else None)
             if fig is None:
                 continue
             consumed = max(consumed, fig.end)

@@ -422,3 +422,17 @@ def test_ascii_text_is_read_as_the_patterns_read_it_whatever_joins_its_words(par
     expected = [(m.start(), m.end()) for m in JOINED_ALTERNATION.finditer(text)]
     assert [(hit.start(), hit.end()) for hit in finder.find_all(text)] == expected, text
     assert rules.words_of(text) == rules._words_token_by_token(text.lower()), text
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(ASCII_TOKEN_PIECES + ["\u0663", "\u00a0", "\u00bd", "US$",
+                                                           "million", "-", "5%"]),
+                     min_size=1, max_size=12).map("".join), data=st.data())
+def test_a_figure_parsed_from_digits_read_before_is_the_one_parsed_alone(text, data):
+    decimal = [at for at, ch in enumerate(text) if ch.isdecimal()]
+    if not decimal:
+        return
+    pos = data.draw(st.sampled_from(decimal))
+    end = numbers.digits_end(text, pos)
+    value = float(numbers.strip_separators(text[pos:end]))
+    assert GRAMMAR.parse_at(text, pos, (end, value)) == GRAMMAR.parse_at(text, pos), text
