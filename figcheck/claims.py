@@ -499,14 +499,12 @@ class Engine:
         self._article_checks = self._checks_by_markers.get(markers) \
             or self._checks_by_markers.setdefault(markers, self._checks_for(markers))
         state = ArticleState()
-        line_start = begin
-        for line in text[begin:].split("\n"):
+        for line_start, line in _short_lines_with_digits(text, begin, candidates):
             # A live blog's day heading ("Wednesday, February 8, 2023") dates what follows.
-            if len(line) <= _MAX_HEADING and _has_digit(line) and self.dates.is_heading(line):
+            if self.dates.is_heading(line):
                 mentions = self.dates.find(line)
                 if mentions:
                     state.headings.append((line_start, self.dates.resolve(mentions[0], article.published)))
-            line_start += len(line) + 1
         rows: list[dict[str, Any]] = []
         consumed = begin
         sentence_cache: dict[int, tuple[list[Cue], dt.date | None, str | None]] = {}
@@ -1727,6 +1725,34 @@ def _exclusion_takes(digits_only: bool, words_only: bool, words: bool) -> bool:
     """Whether an exclusion rule (``digits_only``, ``words_only``) applies to a number
     written in words (``words``) or in digits."""
     return not (digits_only and words) and not (words_only and not words)
+
+
+def _short_lines_with_digits(text: str, begin: int, candidates: list[int]) -> list[tuple[int, str]]:
+    """The lines from ``begin`` on that may be headings, no longer than _MAX_HEADING and
+    with a digit, each with where it starts; ``candidates`` are where figures may start
+    from ``begin`` on (``Grammar.candidates``)."""
+    found = []
+    if text.isascii():
+        # Every ASCII digit belongs to a run of digits, and each run's start is a candidate:
+        # only the lines of those are read, rather than splitting the article into lines.
+        next_line = begin
+        for pos in candidates:
+            if pos < next_line or text[pos] not in _ASCII_DIGITS:
+                continue
+            line_start = text.rfind("\n", begin, pos) + 1 or begin
+            line_end = text.find("\n", pos)
+            if line_end < 0:
+                line_end = len(text)
+            next_line = line_end + 1
+            if line_end - line_start <= _MAX_HEADING:
+                found.append((line_start, text[line_start:line_end]))
+        return found
+    line_start = begin
+    for line in text[begin:].split("\n"):
+        if len(line) <= _MAX_HEADING and _has_digit(line):
+            found.append((line_start, line))
+        line_start += len(line) + 1
+    return found
 
 
 def _has_digit(line: str) -> bool:

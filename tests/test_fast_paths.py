@@ -436,3 +436,28 @@ def test_a_figure_parsed_from_digits_read_before_is_the_one_parsed_alone(text, d
     end = numbers.digits_end(text, pos)
     value = float(numbers.strip_separators(text[pos:end]))
     assert GRAMMAR.parse_at(text, pos, (end, value)) == GRAMMAR.parse_at(text, pos), text
+
+
+def _short_lines_with_digits_line_by_line(text: str, begin: int) -> list[tuple[int, str]]:
+    found = []
+    line_start = begin
+    for line in text[begin:].split("\n"):
+        if len(line) <= claims._MAX_HEADING and claims._has_digit(line):
+            found.append((line_start, line))
+        line_start += len(line) + 1
+    return found
+
+
+#: Lines of headings and of paragraphs: dates, digits, number words, and line breaks, some
+#: lines near the longest a heading may be; a character beyond ASCII takes the plain way.
+LINE_PIECES = ["\n", "\n\n", "Wednesday, February 8, 2023", "8", "2023", "1,500", "seven",
+               "said", " ", "x" * 20, "y" * 47, "\u00b2", "\u0663"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join), data=st.data())
+def test_lines_that_may_be_headings_are_those_read_line_by_line(text, data):
+    begin = data.draw(st.integers(0, len(text)))
+    candidates = GRAMMAR.candidates(text, begin)
+    assert claims._short_lines_with_digits(text, begin, candidates) == \
+        _short_lines_with_digits_line_by_line(text, begin), text
