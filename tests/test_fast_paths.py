@@ -5,11 +5,13 @@ currency mark tried) and checks the shortcut against it on generated text.
 """
 from __future__ import annotations
 
+import signal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figcheck import claims, numbers, rules
+from figcheck import claims, limits, numbers, rules
 
 ENGINE = claims.engine()
 GRAMMAR = ENGINE.grammar
@@ -461,3 +463,15 @@ def test_lines_that_may_be_headings_are_those_read_line_by_line(text, data):
     candidates = GRAMMAR.candidates(text, begin)
     assert claims._short_lines_with_digits(text, begin, candidates) == \
         _short_lines_with_digits_line_by_line(text, begin), text
+
+
+@pytest.mark.parametrize("handler", [signal.SIG_DFL, signal.SIG_IGN, lambda signum, frame: None])
+def test_the_profiling_handler_is_read_as_signal_getsignal_reads_it(handler):
+    before = signal.signal(signal.SIGPROF, handler)
+    try:
+        # SIG_DFL comes as 0, equal to the enum; a function as itself.
+        assert limits._handler_of(signal.SIGPROF) == signal.getsignal(signal.SIGPROF)
+        if callable(handler):
+            assert limits._handler_of(signal.SIGPROF) is handler
+    finally:
+        signal.signal(signal.SIGPROF, before)
