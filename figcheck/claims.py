@@ -273,6 +273,13 @@ class Engine:
                     f"(?:(?<=(?<![\\w])(?P<b{k}>{book.expand(rule.get('before'))})"
                     f"[\\s\"\u201c\u201d'\u2018\u2019]*)(?P<at{k}>))?")
         self._qualifier_before = rules.compile("(?i)" + "".join(before_parts))
+        # Every group's look-behind is tried at each call, where most figures have no
+        # qualifier before them: one look-behind of all the wordings tells so first.
+        before_wordings = [book.expand(rule.get("before")) for rule in self.qualifiers if rule.get("before")]
+        self._any_qualifier_before = rules.compile(
+            "(?i)(?<=(?<![\\w])(?:" + "|".join(f"(?:{w})" for w in before_wordings)
+            + ")[\\s\"\u201c\u201d'\u2018\u2019]*)" if before_wordings else "(?!)")
+        self._no_qualifier_before = (None,) * self._qualifier_before.compiled.groups
         self._qualifier_after = _Contexts("(?=", [
             (f"a{k}", book.expand(rule.get("after")))
             for k, rule in enumerate(self.qualifiers) if rule.get("after")], flags="(?i)")
@@ -832,8 +839,9 @@ class Engine:
         self._qualifier_end = fig.end
         if fig.vague:
             return "several", None
-        before = self._qualifier_before.match(text, fig.start)
-        marks = before.groups() if before is not None else ()
+        before = self._qualifier_before.match(text, fig.start) \
+            if self._any_qualifier_before.match(text, fig.start) else None
+        marks = before.groups() if before is not None else self._no_qualifier_before
         after_marks = None
         for k, at_group, b_group, a_group, qualifier, rule_id in self._qualifier_checks:
             if at_group is not None and marks[at_group - 1] is not None:

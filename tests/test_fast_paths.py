@@ -475,3 +475,18 @@ def test_the_profiling_handler_is_read_as_signal_getsignal_reads_it(handler):
             assert limits._handler_of(signal.SIGPROF) is handler
     finally:
         signal.signal(signal.SIGPROF, before)
+
+
+#: Wordings of qualifiers and their near misses, quotes and spaces between them and a figure.
+QUALIFIER_PIECES = ["at least", "At  the most", "nearly", "up to", "more than", "under", "~",
+                    "approx.", "some", "handsome", "sunder", "atleast", "in the region of",
+                    " ", "\n", "\u201c", "'", "\"", ",", "-", "x", "\u00e9", "12", "$5"]
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(QUALIFIER_PIECES), max_size=8).map("".join), data=st.data())
+def test_a_qualifier_before_a_place_is_told_as_its_groups_tell_it(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    groups = ENGINE._qualifier_before.match(text, pos).groups()
+    assert (ENGINE._any_qualifier_before.match(text, pos) is not None) == \
+        any(group is not None for group in groups), (text, pos)
