@@ -273,6 +273,13 @@ class Engine:
                     f"(?:(?<=(?<![\\w])(?P<b{k}>{book.expand(rule.get('before'))})"
                     f"[\\s\"\u201c\u201d'\u2018\u2019]*)(?P<at{k}>))?")
         self._qualifier_before = rules.compile("(?i)" + "".join(before_parts))
+        # Every group's look-behind is tried at each call, where most figures have no
+        # qualifier before them: one look-behind of all the wordings tells so first.
+        before_wordings = [book.expand(rule.get("before")) for rule in self.qualifiers if rule.get("before")]
+        self._any_qualifier_before = rules.compile(
+            "(?i)(?<=(?<![\\w])(?:" + "|".join(f"(?:{w})" for w in before_wordings)
+            + ")[\\s\"\u201c\u201d'\u2018\u2019]*)" if before_wordings else "(?!)")
+        self._no_qualifier_before = (None,) * self._qualifier_before.compiled.groups
         self._qualifier_after = _Contexts("(?=", [
             (f"a{k}", book.expand(rule.get("after")))
             for k, rule in enumerate(self.qualifiers) if rule.get("after")], flags="(?i)")
@@ -499,14 +506,12 @@ class Engine:
         self._article_checks = self._checks_by_markers.get(markers) \
             or self._checks_by_markers.setdefault(markers, self._checks_for(markers))
         state = ArticleState()
-        line_start = begin
-        for line in text[begin:].split("\n"):
+        for line_start, line in _short_lines_with_digits(text, begin, candidates):
             # A live blog's day heading ("Wednesday, February 8, 2023") dates what follows.
-            if len(line) <= _MAX_HEADING and _has_digit(line) and self.dates.is_heading(line):
+            if self.dates.is_heading(line):
                 mentions = self.dates.find(line)
                 if mentions:
                     state.headings.append((line_start, self.dates.resolve(mentions[0], article.published)))
-            line_start += len(line) + 1
         rows: list[dict[str, Any]] = []
         consumed = begin
         sentence_cache: dict[int, tuple[list[Cue], dt.date | None, str | None]] = {}
@@ -543,7 +548,7 @@ class Engine:
                         debug.append((excluded, text[pos:core_end]))
                     continue
                 checked = (core_end, core_end)
-            fig = self.grammar.parse_at(text, pos)
+            fig = self.grammar.parse_at(text, pos, (core_end, value) if checked else None)
             if fig is None:
                 continue
             consumed = max(consumed, fig.end)
@@ -834,8 +839,9 @@ class Engine:
         self._qualifier_end = fig.end
         if fig.vague:
             return "several", None
-        before = self._qualifier_before.match(text, fig.start)
-        marks = before.groups() if before is not None else ()
+        before = self._qualifier_before.match(text, fig.start) \
+            if self._any_qualifier_before.match(text, fig.start) else None
+        marks = before.groups() if before is not None else self._no_qualifier_before
         after_marks = None
         for k, at_group, b_group, a_group, qualifier, rule_id in self._qualifier_checks:
             if at_group is not None and marks[at_group - 1] is not None:
@@ -1727,6 +1733,34 @@ def _exclusion_takes(digits_only: bool, words_only: bool, words: bool) -> bool:
     """Whether an exclusion rule (``digits_only``, ``words_only``) applies to a number
     written in words (``words``) or in digits."""
     return not (digits_only and words) and not (words_only and not words)
+
+
+def _short_lines_with_digits(text: str, begin: int, candidates: list[int]) -> list[tuple[int, str]]:
+    """The lines from ``begin`` on that may be headings, no longer than _MAX_HEADING and
+    with a digit, each with where it starts; ``candidates`` are where figures may start
+    from ``begin`` on (``Grammar.candidates``)."""
+    found = []
+    if text.isascii():
+        # Every ASCII digit belongs to a run of digits, and each run's start is a candidate:
+        # only the lines of those are read, rather than splitting the article into lines.
+        next_line = begin
+        for pos in candidates:
+            if pos < next_line or text[pos] not in _ASCII_DIGITS:
+                continue
+            line_start = text.rfind("\n", begin, pos) + 1 or begin
+            line_end = text.find("\n", pos)
+            if line_end < 0:
+                line_end = len(text)
+            next_line = line_end + 1
+            if line_end - line_start <= _MAX_HEADING:
+                found.append((line_start, text[line_start:line_end]))
+        return found
+    line_start = begin
+    for line in text[begin:].split("\n"):
+        if len(line) <= _MAX_HEADING and _has_digit(line):
+            found.append((line_start, line))
+        line_start += len(line) + 1
+    return found
 
 
 def _has_digit(line: str) -> bool:

@@ -25,6 +25,11 @@ import threading
 import time
 from typing import Iterator
 
+# signal.getsignal wraps this one to give SIG_DFL and SIG_IGN as enums, and finds out that
+# any other handler is none by raising and catching a ValueError: some 10,000 instructions
+# at each article's limit. The handlers compared here are functions or SIG_DFL (0).
+from _signal import getsignal as _handler_of
+
 
 class PastTimeLimit(BaseException):
     """Raised by the timer of :func:`cpu_time_limit`; a BaseException, so that the code it
@@ -62,7 +67,7 @@ class _Timer:
         self.handler = self.fire
 
     def installed(self) -> bool:
-        return signal.getsignal(signal.SIGPROF) is self.handler
+        return _handler_of(signal.SIGPROF) is self.handler
 
     def arm(self, seconds: float, owner) -> None:
         self.seconds = seconds
@@ -111,7 +116,7 @@ def _on_stack(owner, frame) -> bool:
 def _timer_usable() -> bool:
     return (hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+            and _handler_of(signal.SIGPROF) == signal.SIG_DFL
             and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
             and signal.SIGPROF not in signal.pthread_sigmask(signal.SIG_BLOCK, ()))
 

@@ -214,9 +214,16 @@ class Grammar:
 
     # -- parsing ------------------------------------------------------------------------
 
-    def parse_at(self, text: str, pos: int) -> Figure | None:
-        """The figure starting at ``pos`` (a candidate), or None."""
-        simple = self._plain_figure(text, pos)
+    def parse_at(self, text: str, pos: int, digits: tuple[int, float] | None = None) -> Figure | None:
+        """The figure starting at ``pos`` (a candidate), or None. A caller that has read
+        the number in digits at ``pos`` gives ``digits``, where it ends (``digits_end``)
+        and its value, so that they are not read again."""
+        if digits is not None:
+            simple = self._plain_figure(text, pos, *digits)
+        elif text[pos].isdecimal():
+            simple = self._plain_figure(text, pos, digits_end(text, pos))
+        else:
+            simple = None
         if simple is not None:
             return simple
         # A figure and its range, percent or scale words fit in a dozen tokens.
@@ -307,12 +314,10 @@ class Grammar:
                       core_start=core_start, core_end=toks[first.last].end, opener=opener,
                       core_value=first.value, falling_pair_end=falling_pair_end)
 
-    def _plain_figure(self, text: str, pos: int) -> Figure | None:
+    def _plain_figure(self, text: str, pos: int, end: int, value: float | None = None) -> Figure | None:
         """Most figures are bare digits followed by an ordinary word ("11,000 soldiers"):
-        read those without tokenizing, when nothing around them can change the figure."""
-        if not text[pos].isdecimal():
-            return None
-        end = digits_end(text, pos)
+        read those without tokenizing, when nothing around them can change the figure.
+        ``text[pos:end]`` is the number in digits, ``value`` its value if already read."""
         size = len(text)
         if end >= size or text[end] not in " \t":
             return None
@@ -328,7 +333,8 @@ class Grammar:
             return None
         if self._currency_before(text, pos):
             return None
-        value = float(strip_separators(text[pos:end]))
+        if value is None:
+            value = float(strip_separators(text[pos:end]))
         return Figure(start=pos, end=end, value=value, low=value, high=value,
                       rule_ids=["NUM-DIGITS"], core_start=pos, core_end=end, core_value=value)
 

@@ -5,11 +5,13 @@ currency mark tried) and checks the shortcut against it on generated text.
 """
 from __future__ import annotations
 
+import signal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figcheck import claims, numbers, rules
+from figcheck import claims, limits, numbers, rules
 
 ENGINE = claims.engine()
 GRAMMAR = ENGINE.grammar
@@ -401,3 +403,90 @@ def test_ascii_tokens_ahead_are_those_the_token_scan_finds(text, data):
     expected = [(kind, text[start:end], start, end) for start, end, kind in numbers._TOKEN.scan(
         text, pos, min(len(text), pos + numbers._WINDOW), numbers._MAX_TOKENS)]
     assert [(t.kind, t.text, t.start, t.end) for t in numbers._tokens_ahead(text, pos)] == expected
+
+
+#: Words joined by any one ASCII character: the readers of ASCII text split it as bytes,
+#: by tables of the characters that join words, which must agree with the patterns' classes
+#: on every character.
+JOINED_WORDS = ["said", "Kremlin", "the", "health", "Ministry", "x7", "_a", ""]
+JOINED_PHRASES = ["Kremlin", "the Health Ministry", "said", "x7"]
+JOINED_ANY_CASE = ["the Health Ministry"]
+JOINED_ALTERNATION = rules.compile(
+    r"(?<![\w])(?:" + rules.list_alternation(JOINED_PHRASES, JOINED_ANY_CASE) + r")(?![\w])")
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(parts=st.lists(st.tuples(st.sampled_from(JOINED_WORDS),
+                                st.sampled_from([chr(c) for c in range(128)])), max_size=6))
+def test_ascii_text_is_read_as_the_patterns_read_it_whatever_joins_its_words(parts):
+    text = " ".join("".join(word + joiner for word, joiner in parts).split())
+    finder = rules.PhraseFinder(JOINED_PHRASES, any_case=JOINED_ANY_CASE)
+    expected = [(m.start(), m.end()) for m in JOINED_ALTERNATION.finditer(text)]
+    assert [(hit.start(), hit.end()) for hit in finder.find_all(text)] == expected, text
+    assert rules.words_of(text) == rules._words_token_by_token(text.lower()), text
+
+
+@settings(max_examples=800, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(ASCII_TOKEN_PIECES + ["\u0663", "\u00a0", "\u00bd", "US$",
+                                                           "million", "-", "5%"]),
+                     min_size=1, max_size=12).map("".join), data=st.data())
+def test_a_figure_parsed_from_digits_read_before_is_the_one_parsed_alone(text, data):
+    decimal = [at for at, ch in enumerate(text) if ch.isdecimal()]
+    if not decimal:
+        return
+    pos = data.draw(st.sampled_from(decimal))
+    end = numbers.digits_end(text, pos)
+    value = float(numbers.strip_separators(text[pos:end]))
+    assert GRAMMAR.parse_at(text, pos, (end, value)) == GRAMMAR.parse_at(text, pos), text
+
+
+def _short_lines_with_digits_line_by_line(text: str, begin: int) -> list[tuple[int, str]]:
+    found = []
+    line_start = begin
+    for line in text[begin:].split("\n"):
+        if len(line) <= claims._MAX_HEADING and claims._has_digit(line):
+            found.append((line_start, line))
+        line_start += len(line) + 1
+    return found
+
+
+#: Lines of headings and of paragraphs: dates, digits, number words, and line breaks, some
+#: lines near the longest a heading may be; a character beyond ASCII takes the plain way.
+LINE_PIECES = ["\n", "\n\n", "Wednesday, February 8, 2023", "8", "2023", "1,500", "seven",
+               "said", " ", "x" * 20, "y" * 47, "\u00b2", "\u0663"]
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join), data=st.data())
+def test_lines_that_may_be_headings_are_those_read_line_by_line(text, data):
+    begin = data.draw(st.integers(0, len(text)))
+    candidates = GRAMMAR.candidates(text, begin)
+    assert claims._short_lines_with_digits(text, begin, candidates) == \
+        _short_lines_with_digits_line_by_line(text, begin), text
+
+
+@pytest.mark.parametrize("handler", [signal.SIG_DFL, signal.SIG_IGN, lambda signum, frame: None])
+def test_the_profiling_handler_is_read_as_signal_getsignal_reads_it(handler):
+    before = signal.signal(signal.SIGPROF, handler)
+    try:
+        # SIG_DFL comes as 0, equal to the enum; a function as itself.
+        assert limits._handler_of(signal.SIGPROF) == signal.getsignal(signal.SIGPROF)
+        if callable(handler):
+            assert limits._handler_of(signal.SIGPROF) is handler
+    finally:
+        signal.signal(signal.SIGPROF, before)
+
+
+#: Wordings of qualifiers and their near misses, quotes and spaces between them and a figure.
+QUALIFIER_PIECES = ["at least", "At  the most", "nearly", "up to", "more than", "under", "~",
+                    "approx.", "some", "handsome", "sunder", "atleast", "in the region of",
+                    " ", "\n", "\u201c", "'", "\"", ",", "-", "x", "\u00e9", "12", "$5"]
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(QUALIFIER_PIECES), max_size=8).map("".join), data=st.data())
+def test_a_qualifier_before_a_place_is_told_as_its_groups_tell_it(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    groups = ENGINE._qualifier_before.match(text, pos).groups()
+    assert (ENGINE._any_qualifier_before.match(text, pos) is not None) == \
+        any(group is not None for group in groups), (text, pos)
