@@ -158,8 +158,9 @@ def read_table(path: str | os.PathLike,
 
 # --- values --------------------------------------------------------------------------------
 
-def _values(series: pd.Series) -> list[Any]:
-    """One column's values as plain str, int, float, bool or None (see :func:`_converter`).
+def _values(series: pd.Series, convert: Callable[[Any], Any] | None = None) -> list[Any]:
+    """One column's values as plain str, int, float, bool or None (see :func:`_converter`;
+    ``convert`` is what it gives for the whole column, when ``series`` is a slice of it).
 
     The declared dtypes take a fast path, one comprehension per column; the values are
     those :func:`_converter` gives, so the bytes written do not depend on the path.
@@ -172,7 +173,7 @@ def _values(series: pd.Series) -> list[Any]:
     if dtype == "float64":
         return [None if value != value else int(value) if value.is_integer() else value
                 for value in series.tolist()]
-    convert = _converter(series)
+    convert = convert or _converter(series)
     if convert is _date_text:
         days = np.datetime_as_string(series.to_numpy(dtype="datetime64[D]"), unit="D").tolist()
         return [None if day == "NaT" else day for day in days]
@@ -255,14 +256,17 @@ def _csv_pieces(frame: pd.DataFrame) -> Iterator[bytes]:
     write as :mod:`csv` does (:func:`_arrow_csv`), else by :mod:`csv` itself."""
     columns = [str(name) for name in frame.columns]
     yield _csv_text(columns, [], 0).encode("utf-8")
+    # How a column is written (a date column as dates, or as times when one value has a
+    # time of day) is decided by the whole column, not by each slice.
+    converters = [_converter(frame.iloc[:, position]) for position in range(len(columns))]
     for begin in range(0, len(frame), CSV_SLICE_ROWS):
         part = frame.iloc[begin:begin + CSV_SLICE_ROWS]
-        fast = _arrow_csv(part)
-        if fast is None:
-            series = [part.iloc[:, position] for position in range(len(columns))]
-            fields = [_csv_fields(column, _values(column)) for column in series]
-            fast = _csv_text(columns, fields, len(part), header=False).encode("utf-8")
-        yield fast
+        piece = _arrow_csv(part, converters)
+        if piece is None:
+            fields = [_csv_fields(part.iloc[:, position], _values(part.iloc[:, position], convert))
+                      for position, convert in enumerate(converters)]
+            piece = _csv_text(columns, fields, len(part), header=False).encode("utf-8")
+        yield piece
 
 
 def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int, *,
@@ -284,12 +288,14 @@ def _csv_text(columns: list[str], fields: list[list[Any]], n_rows: int, *,
 ARROW_CSV_ROWS = 2_000
 
 
-def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
-    """The bytes :mod:`csv` writes for the rows of ``frame`` (through :func:`_values`; the
-    header not included), made column by column by Arrow's compute functions, or None when a column's dtype is not one of
-    those handled here: Arrow-backed strings, int64, float64, bool and datetime64 holding
-    dates only (of years 1000 to 9999). A table of one column (where csv quotes an empty
-    row) or of few rows takes the csv path too.
+def _arrow_csv(frame: pd.DataFrame,
+               converters: list[Callable[[Any], Any]] | None = None) -> bytes | None:
+    """The bytes :mod:`csv` writes for the rows of ``frame`` (through :func:`_values`, with
+    ``converters`` when given; the header not included), made column by column by Arrow's
+    compute functions, or None when a column's dtype is not one of those handled here:
+    Arrow-backed strings, int64, float64, bool and datetime64 holding dates only (of years
+    1000 to 9999). A table of one column (where csv quotes an empty row) or of few rows
+    takes the csv path too.
 
     Strings are quoted as csv's ``QUOTE_MINIMAL`` quotes them, which this Python's csv
     module is asked once (:func:`_csv_quoted_characters`); floats are written by Python
@@ -304,7 +310,9 @@ def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
         return None
     fields = []
     for position in range(frame.shape[1]):
-        field = _arrow_field(frame.iloc[:, position], pa, pc)
+        series = frame.iloc[:, position]
+        convert = converters[position] if converters else _converter(series)
+        field = _arrow_field(series, pa, pc, convert)
         if field is None:
             return None
         fields.append(field)
@@ -324,9 +332,9 @@ def _arrow_csv(frame: pd.DataFrame) -> bytes | None:
     return b"".join(pieces)
 
 
-def _arrow_field(series: pd.Series, pa, pc):
-    """One column as csv writes its fields, an Arrow ``large_string`` array; None when
-    its dtype is not handled."""
+def _arrow_field(series: pd.Series, pa, pc, convert: Callable[[Any], Any]):
+    """One column as csv writes its fields (``convert``: how :func:`_values` writes its
+    values), an Arrow ``large_string`` array; None when its dtype is not handled."""
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         values = pc.fill_null(pc.cast(series.array.__arrow_array__(), pa.large_string()), "")
@@ -358,7 +366,7 @@ def _arrow_field(series: pd.Series, pa, pc):
         rest = [_csv_field(None if value != value else int(value) if value.is_integer() else value)
                 for value in values[~whole].tolist()]
         return pc.replace_with_mask(text, pa.array(~whole), pa.array(rest, type=pa.large_string()))
-    if dtype.kind == "M" and _converter(series) is _date_text:
+    if dtype.kind == "M" and convert is _date_text:
         days = series.to_numpy(dtype="datetime64[D]")
         known = days[~np.isnat(days)]
         if len(known) and not (np.datetime64("1000-01-01") <= known.min()

@@ -221,6 +221,33 @@ def test_a_table_written_in_slices_reads_as_one_written_whole(claims, tmp_path, 
     assert [p.name for p in tmp_path.iterdir()] == ["claims.csv"]  # no temporary file left
 
 
+@pytest.mark.parametrize("columns", [["claim_id", "seen"], ["seen"]], ids=["arrow", "csv"])
+def test_a_column_of_dates_with_one_time_of_day_is_written_as_times_in_every_slice(
+        claims, monkeypatch, columns):
+    """Whether a date column is written as days or as times is the whole column's choice:
+    a time of day in the last slice alone makes every slice write times."""
+    monkeypatch.setattr(io, "CSV_SLICE_ROWS", io.ARROW_CSV_ROWS + 100)
+    n = 2 * io.CSV_SLICE_ROWS + 7
+    large = pd.concat([claims] * (n // len(claims) + 1), ignore_index=True).head(n)
+    seen = pd.Series(pd.Timestamp("2024-10-22"), index=large.index)
+    seen.iloc[-1] = pd.Timestamp("2024-10-23 08:15:00")
+    frame = large.assign(seen=seen)[columns]
+    lines = io._csv_bytes(frame).decode("utf-8").splitlines()
+    assert lines[1].endswith("2024-10-22T00:00:00") and lines[-1].endswith("2024-10-23T08:15:00")
+    assert io._csv_bytes(frame) == _csv_by_the_csv_module(frame)
+
+
+def test_a_table_that_fails_midway_leaves_no_file(claims, tmp_path, monkeypatch):
+    def header_then_error(frame):
+        yield b"claim_id\n"
+        raise OSError("disk full")
+
+    monkeypatch.setattr(io, "_csv_pieces", header_then_error)
+    with pytest.raises(OSError, match="disk full"):
+        io.write_table(claims, tmp_path / "claims.csv")
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_staged_table_is_in_place_only_once_committed(claims, tmp_path):
     path = tmp_path / "claims.csv"
     path.write_bytes(b"the previous table\n")
@@ -228,8 +255,9 @@ def test_a_staged_table_is_in_place_only_once_committed(claims, tmp_path):
         assert path.read_bytes() == b"the previous table\n"
         staged.commit()
     assert path.read_bytes() == io._csv_bytes(claims)
-    with io.staged_table(claims.head(1), path):
-        pass  # an error on the way: never committed
+    with pytest.raises(RuntimeError, match="on the way"):
+        with io.staged_table(claims.head(1), path):
+            raise RuntimeError("an error on the way: never committed")
     assert path.read_bytes() == io._csv_bytes(claims)
     assert [p.name for p in tmp_path.iterdir()] == ["claims.csv"]
     with pytest.raises(RuntimeError, match="already committed"):
