@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -153,18 +153,16 @@ def from_records(records: list[dict], columns: tuple[Column, ...] = CLAIMS) -> p
     return pd.DataFrame(data, columns=names(columns))
 
 
-def _columns_of(records: list[dict], keys: list[str]) -> list[Iterable]:
-    """The values of each key in ``records``, None where a record lacks it."""
-    if len(keys) > 1:
+def _columns_of(records: list[dict], keys: list[str]) -> Iterator[list]:
+    """The values of each key in ``records``, None where a record lacks it; one column at
+    a time, so that a large table's cells are not all held twice."""
+    for key in keys:
         try:
-            # A tuple per record by one C call, turned into columns by zip: a third of
-            # the time of a dict lookup per cell, when every record has every key (as
-            # the extractor's rows do).
-            columns = list(zip(*map(operator.itemgetter(*keys), records)))
-            return columns if records else [()] * len(keys)
+            # One C call a column where every record has the key (as the extractor's
+            # rows have every column): half the time of a dict lookup per cell.
+            yield list(map(operator.itemgetter(key), records))
         except KeyError:
-            pass
-    return [[record.get(key) for record in records] for key in keys]
+            yield [record.get(key) for record in records]
 
 
 def _cast(series: pd.Series, dtype: str) -> pd.Series:
