@@ -617,7 +617,8 @@ class _Workers:
     def _recover(self, pending: deque, function, lost):
         """A worker died and took the pool with it: run the tasks that were in flight
         again, one at a time in a new pool, so that only the one that kills its worker
-        again is lost."""
+        again is lost; unless no worker has given a result yet and a new one cannot even
+        start (:meth:`_check_workers_start`)."""
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = None
         redone: deque = deque()
@@ -636,7 +637,6 @@ class _Workers:
         task, future = pending.popleft()
         return future.result()
 
-
     def _check_workers_start(self) -> None:
         """Raise :class:`WorkersCannotStart` when a new worker stops before it has done
         anything: then every task would be lost, none for its own sake."""
@@ -649,10 +649,10 @@ class _Workers:
             self.pool = None
             raise WorkersCannotStart(
                 f"figcheck's worker processes (jobs={self.jobs}) stop as they start, before "
-                "reading any article (what stopped them is printed above them). The usual "
+                "reading any article (what stopped them is printed above this). The usual "
                 "cause: a Python script runs figcheck with jobs above 1, and its own code is "
                 "not under `if __name__ == \"__main__\":` (each worker imports the script). "
-                "Else run with jobs=1.") from None
+                "Else run in one process: jobs=1 (--jobs 1).") from None
         self.started = True
 
 

@@ -233,7 +233,8 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
     return out
 
 
-def _shown_rows(per_quantity: dict, contested: pd.Series, once: pd.Series) -> tuple[list[int], list[int]]:
+def _shown_rows(per_quantity: dict, contested: pd.Series,
+                once: pd.Series) -> tuple[list[int], list[int]]:
     """The rows the report prints (each statement's earliest copy), and those whose
     grouping reasons it counts (every row of a quantity with more than one statement)."""
     shown = [s.rows[0] for quantity in (*contested, *once) for s in per_quantity.get(quantity, [])]
@@ -391,9 +392,8 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
         try:
             written, markdown, disc = _analyse_and_render(claims, attrs, folder, config)
         except BaseException:
-            concurrent.futures.wait([claims_csv])
-            if claims_csv.exception() is None:
-                claims_csv.result().discard()  # (the error above is the one to tell)
+            # Removed once made, even when a second Ctrl-C cuts short the wait for it.
+            claims_csv.add_done_callback(_discard_staged)
             raise
         with claims_csv.result() as staged:
             staged.commit()
@@ -405,6 +405,11 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
     if "charts_note" in written:
         written["charts_note"] = written.pop("charts_note")  # last, as it always came
     return written
+
+
+def _discard_staged(made: concurrent.futures.Future) -> None:
+    if not made.cancelled() and made.exception() is None:
+        made.result().discard()  # (an error in making it is not the one to tell)
 
 
 def _analyse_and_render(claims: pd.DataFrame, attrs: dict, folder: Path,

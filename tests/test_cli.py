@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from figcheck import cli, claims, io
+from figcheck import cli, claims, io, parallel
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SEEDS = REPOSITORY / "sources"
@@ -384,3 +384,33 @@ def test_the_program_flushes_what_its_streams_hold_before_it_ends(monkeypatch):
     assert ended == [1]
     assert (out.flushed, out.held) == ("claim_id,doc\n", "")
     assert (err.flushed, err.held) == ("\rprogress 60/60", "")
+
+
+def test_the_command_says_in_one_line_that_its_workers_cannot_start(tmp_path, monkeypatch, capsys):
+    def cannot_start(*args, **kwargs):
+        raise parallel.WorkersCannotStart("worker processes stop as they start")
+
+    monkeypatch.setattr(parallel, "extract", cannot_start)
+    assert cli.main(["report", str(SEEDS), "-o", str(tmp_path), "--jobs", "2"]) == 1
+    assert capsys.readouterr().err == "figcheck: error: worker processes stop as they start\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_program_s_arrow_allocates_with_the_c_library(tmp_path):
+    pytest.importorskip("pyarrow")
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(
+        "import atexit, os\n"
+        "def seen():\n"
+        "    import pyarrow\n"
+        "    open(os.environ['SEEN'], 'w').write(pyarrow.default_memory_pool().backend_name)\n"
+        "atexit.register(seen)\n", encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    environment.update(PYTHONPATH=str(probe), SEEN=str(tmp_path / "seen.txt"))
+    subprocess.run([sys.executable, "-m", "figcheck", "--version"], capture_output=True,
+                   cwd=tmp_path, timeout=120, env=environment, check=True)
+    assert (tmp_path / "seen.txt").read_text(encoding="utf-8") == "system"

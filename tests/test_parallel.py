@@ -167,11 +167,14 @@ def _dies_on_poison(task: str) -> str:
     return task.upper()
 
 
-def test_a_task_that_kills_its_worker_is_lost_alone_and_the_rest_go_on():
-    tasks = ["a", "b", "poison", "c", "d", "e"]
+@pytest.mark.parametrize("tasks", [["a", "b", "poison", "c", "d", "e"], ["poison", "a", "b"]],
+                         ids=["after-others", "first"])
+def test_a_task_that_kills_its_worker_is_lost_alone_and_the_rest_go_on(tasks):
+    """First or not: a task that kills every worker it is given to is not a worker that
+    cannot start."""
     with parallel._Workers(2, (), wanted=len(tasks)) as workers:
         done = list(workers.run(_dies_on_poison, iter(tasks), lambda task, why: f"lost {task}"))
-    assert done == ["A", "B", "lost poison", "C", "D", "E"]
+    assert done == [f"lost {task}" if task == "poison" else task.upper() for task in tasks]
 
 
 def test_a_script_whose_workers_cannot_start_is_told_why(tmp_path):
@@ -193,16 +196,6 @@ def test_a_script_whose_workers_cannot_start_is_told_why(tmp_path):
     assert run.returncode != 0
     assert "WorkersCannotStart" in run.stderr
     assert 'if __name__ == "__main__":' in run.stderr.splitlines()[-1]
-
-
-def test_the_command_says_in_one_line_that_its_workers_cannot_start(tmp_path, monkeypatch, capsys):
-    def cannot_start(*args, **kwargs):
-        raise parallel.WorkersCannotStart("worker processes stop as they start")
-
-    monkeypatch.setattr(parallel, "extract", cannot_start)
-    assert cli.main(["report", str(SEEDS), "-o", str(tmp_path), "--jobs", "2"]) == 1
-    assert capsys.readouterr().err == "figcheck: error: worker processes stop as they start\n"
-    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("chunk_files", [2, 100], ids=["many-chunks", "one-chunk"])

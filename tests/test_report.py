@@ -145,7 +145,7 @@ def test_charts_are_drawn_and_linked_when_matplotlib_is_there(tmp_path):
     assert again.keys() == written.keys()
 
 
-def test_a_report_that_fails_leaves_the_previous_files_whole(tmp_path, monkeypatch):
+def test_a_report_that_fails_leaves_the_previous_files_and_no_temporary_one(tmp_path, monkeypatch):
     """The claims table is written while the report is made; when making it fails, the
     folder keeps the previous run's files, and no half-written or temporary file."""
     claims = figcheck.extract(str(SEEDS))
