@@ -518,20 +518,35 @@ class _Texts:
     def __init__(self, series: pd.Series):
         self.arrow = None
         if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-            import pyarrow.compute as pc
-
-            chunks = series.array.__arrow_array__()
-            # (combining chunks copies them, even a single one; filling copies the column)
-            arrow = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
-            self.arrow = pc.fill_null(arrow, "") if arrow.null_count else arrow
+            # The column's strings where pandas keeps them, in its chunks, nulls and all: a
+            # copy in one piece with nulls filled is made only to encode it (_dictionary),
+            # and let go once encoded, so that the columns are not all copied at once.
+            self.arrow = series.array.__arrow_array__()
         else:
             self.values = _texts(series)
+
+    def _whole(self):
+        """The column in one Arrow array, nulls as ``""`` (a copy unless it is already so)."""
+        import pyarrow.compute as pc
+
+        chunks = self.arrow
+        # (combining chunks copies them, even a single one; filling copies the column)
+        arrow = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
+        return pc.fill_null(arrow, "") if arrow.null_count else arrow
+
+    def _taken(self, rows: np.ndarray):
+        """The values at ``rows`` in one Arrow array, nulls as ``""``."""
+        import pyarrow.compute as pc
+
+        taken = self.arrow.take(rows)
+        taken = taken.combine_chunks() if taken.num_chunks != 1 else taken.chunk(0)
+        return pc.fill_null(taken, "") if taken.null_count else taken
 
     def nonempty(self) -> np.ndarray:
         if self.arrow is not None:
             import pyarrow.compute as pc
 
-            return pc.not_equal(self.arrow, "").to_numpy(zero_copy_only=False)
+            return pc.fill_null(pc.not_equal(self.arrow, ""), False).to_numpy(zero_copy_only=False)
         return self.values != ""
 
     @cached_property
@@ -542,7 +557,7 @@ class _Texts:
         if self.arrow is not None:
             import pyarrow.compute as pc
 
-            encoded = pc.dictionary_encode(self.arrow)
+            encoded = pc.dictionary_encode(self._whole())
             return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
                     encoded.dictionary)
         codes, uniques = pd.factorize(self.values)
@@ -592,13 +607,13 @@ class _Texts:
         if self.arrow is not None:
             import pyarrow.compute as pc
 
-            return pc.rank(self.arrow.take(rows), sort_keys="ascending",
+            return pc.rank(self._taken(rows), sort_keys="ascending",
                            tiebreaker="dense").to_numpy().astype(np.int64)
         return _ranks(self.values[rows].tolist())
 
     def at(self, rows: np.ndarray) -> list[str]:
         if self.arrow is not None:
-            return self.arrow.take(rows).to_pylist()
+            return self._taken(rows).to_pylist()
         return self.values[rows].tolist()
 
 

@@ -10,6 +10,7 @@ import importlib
 import itertools
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -481,3 +482,37 @@ def test_sort_keys_merged_into_fewer_sort_and_tie_as_they_did(keys):
     merged_rows = list(zip(*(key.tolist() for key in merged)))
     assert [[merged_rows[i] == merged_rows[j] for j in range(len(rows))] for i in range(len(rows))] == \
         [[rows[i] == rows[j] for j in range(len(rows))] for i in range(len(rows))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "B", "é", "a b", "ab"])),
+                         max_size=6), min_size=1, max_size=4),
+       st.randoms(use_true_random=False))
+def test_a_text_column_in_arrow_chunks_reads_as_the_same_values_in_python(chunks, rng):
+    """The grouping reads a column that pandas keeps in Arrow, in chunks and with nulls, as
+    the plain Python list of its values, missing ones as "" (where its copy in one piece
+    is made only to encode it)."""
+    pa = pytest.importorskip("pyarrow")
+    from figcheck.discrepancies import _Texts
+
+    values = [v for chunk in chunks for v in chunk]
+    if not values:
+        return
+    in_chunks = pd.Series(pd.arrays.ArrowStringArray(
+        pa.chunked_array([pa.array(chunk, pa.large_string()) for chunk in chunks],
+                         type=pa.large_string())))
+    arrow, python = _Texts(in_chunks), _Texts(pd.Series(values, dtype=object))
+    assert arrow.arrow is not None and python.arrow is None
+    plain = ["" if v is None else v for v in values]
+    rows = np.array(rng.sample(range(len(values)), rng.randint(1, len(values))), dtype=np.int64)
+    assert arrow.nonempty().tolist() == python.nonempty().tolist() == [v != "" for v in plain]
+    assert arrow.at(rows) == python.at(rows) == [plain[i] for i in rows]
+    for texts in (arrow, python):
+        codes, distinct = texts.encoded()
+        assert [distinct[c] for c in codes] == plain
+        ranks = texts.ranks().tolist()
+        assert all((ranks[i] < ranks[j]) == (plain[i] < plain[j]) for i in range(len(plain))
+                   for j in range(len(plain)))
+        ranks_of = texts.ranks_of(rows).tolist()
+        assert all((ranks_of[a] < ranks_of[b]) == (plain[i] < plain[j])
+                   for a, i in enumerate(rows) for b, j in enumerate(rows))
