@@ -17,12 +17,14 @@ the matplotlib version in their metadata.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import math
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import regex
 from tabulate import tabulate
@@ -125,7 +127,7 @@ def render(claims: pd.DataFrame, *, discrepancies: pd.DataFrame | None = None,
     per_quantity = analysis.statements
     contested = quantities[quantities["distinct"] > 1]
     once = quantities[quantities["distinct"] <= 1]
-    cols = _Columns(claims, _shown_rows(per_quantity, contested["quantity"], once["quantity"]))
+    cols = _Columns(claims, per_quantity, contested["quantity"].tolist(), once["quantity"].tolist())
     if articles is None:
         articles = claims["doc"].nunique()
 
@@ -197,11 +199,7 @@ def _read_section(articles: int, n_claims: int, quantities: pd.DataFrame,
 def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
                       chart: str | None, max_pairs: int) -> list[str]:
     out = [f"## {escape(q.quantity)}", ""]
-    reasons: dict[str, int] = {}
-    for s in group:
-        for i in s.rows:
-            if cols.reason[i]:
-                reasons[cols.reason[i]] = reasons.get(cols.reason[i], 0) + 1
+    reasons = cols.reasons.get(q.quantity, {})
     if reasons:
         ranked = sorted(reasons, key=lambda r: (-reasons[r], r))
         out += ["Why these figures go together: " + "; or ".join(
@@ -233,26 +231,21 @@ def _quantity_section(q, group, pairs: pd.DataFrame | None, cols: "_Columns",
     return out
 
 
-def _shown_rows(per_quantity: dict, contested: pd.Series,
-                once: pd.Series) -> tuple[list[int], list[int]]:
-    """The rows the report prints (each statement's earliest copy), and those whose
-    grouping reasons it counts (every row of a quantity with more than one statement)."""
-    shown = [s.rows[0] for quantity in (*contested, *once) for s in per_quantity.get(quantity, [])]
-    counted = [i for quantity in contested for s in per_quantity.get(quantity, []) for i in s.rows]
-    return shown, counted
-
-
 class _Columns:
-    """What the report prints of the claims, read for the rows it prints only (a table of
-    many copies has far fewer), each column a dict by row number."""
+    """What the report prints of the claims, read for the rows it prints only (each
+    statement's earliest copy: a table of many copies has far fewer), each column a dict
+    by row number; and per quantity with more than one statement, how many of its rows
+    each grouping reason gave (``reasons``)."""
 
-    def __init__(self, claims: pd.DataFrame, rows: tuple[list[int], list[int]]):
-        shown, counted = (sorted(set(part)) for part in rows)
-        part = claims.take(shown)
+    def __init__(self, claims: pd.DataFrame, per_quantity: dict, contested: list[str],
+                 once: list[str]):
+        shown = sorted({s.rows[0] for quantity in (*contested, *once)
+                        for s in per_quantity.get(quantity, [])})
+        part = claims[["text", "doc", "source", "attributed_to", "url", "hedged", "as_of",
+                       "published"]].take(shown)
         self.text, self.doc, self.source, self.attributed_to, self.url = (
             dict(zip(shown, text_list(part[name])))
             for name in ("text", "doc", "source", "attributed_to", "url"))
-        self.reason = dict(zip(counted, text_list(claims["quantity_reason"].take(counted))))
         self.hedged = dict(zip(shown, part["hedged"].tolist()))
         as_of = part["as_of"]
         as_of = as_of.where(as_of.notna(), part["published"])
@@ -261,6 +254,7 @@ class _Columns:
             self.as_of = dict(zip(shown, as_of.to_numpy(dtype="datetime64[D]").tolist()))
         else:
             self.as_of = dict(zip(shown, as_of.tolist()))
+        self.reasons = _reasons(claims["quantity_reason"], per_quantity, contested)
 
     def article(self, i: int) -> str:
         name = escape(self.doc[i])
@@ -268,6 +262,22 @@ class _Columns:
         if url.startswith(("http://", "https://")) and not regex.search(r"[\s<>]", url):
             return f"[{name}]({_link_target(url)})"
         return name
+
+
+def _reasons(reason: pd.Series, per_quantity: dict, quantities: list[str]) -> dict[str, dict[str, int]]:
+    """Per quantity, how many of its rows each non-empty reason was given for, counted
+    without reading the reasons of every row into Python."""
+    rows = [[i for s in per_quantity.get(quantity, []) for i in s.rows] for quantity in quantities]
+    if not any(rows):
+        return {}
+    owner = np.repeat(np.arange(len(quantities)), [len(r) for r in rows])
+    taken = pd.DataFrame({"owner": owner, "reason": reason.take(
+        np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=len(owner))).array})
+    taken = taken[taken["reason"].notna() & (taken["reason"] != "")]
+    out: dict[str, dict[str, int]] = {}
+    for (k, text), count in taken.value_counts(sort=False).items():
+        out.setdefault(quantities[k], {})[str(text)] = int(count)
+    return out
 
 
 class _Anchors:

@@ -120,7 +120,7 @@ def read_batch(paths: str | os.PathLike | Iterable[str | os.PathLike],
     return batch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArticleFile:
     """A file of articles as :func:`list_files` finds it: where to open it, and its ``doc``
     (the article's, or for a ``.jsonl`` file the prefix of its lines' docs).

@@ -201,3 +201,20 @@ def test_readme_documents_the_report_command():
     for option in ("figcheck report", "-o", "--config", "--no-charts", "figcheck.toml", "[tool.figcheck]"):
         assert option in readme, option
     assert os.path.basename(__file__)  # (the README's commands run in test_cli and above)
+
+
+def test_a_quantity_says_why_its_figures_go_together_counting_every_row():
+    """Each row counts for its reason, copies included and rows without a reason left
+    out; the three most common are named, most first (then by name), the rest counted."""
+    import datetime as dt
+
+    reasons = ["same noun"] * 3 + ["same entity"] * 3 + ["alias"] * 2 + ["one more", "last", None]
+    records = [{"claim_id": f"c{i}", "doc": f"d{i}.txt", "text": f"{1000 + (i % 2) * 500} troops",
+                "sentence": f"Officials said {1000 + (i % 2) * 500} troops arrived.",
+                "value": float(1000 + (i % 2) * 500), "qualifier": "exact", "unit": "troops",
+                "published": dt.date(2024, 10, 1 + i), "quantity": "troops",
+                "quantity_reason": reason, "source": "Outlet"}
+               for i, reason in enumerate(reasons)]
+    text = figcheck.render_report(schema.from_records(records))
+    assert ("Why these figures go together: same entity (3 claims); or same noun (3 claims); "
+            "or alias (2 claims); and 2 other reasons.") in text
