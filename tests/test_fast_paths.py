@@ -6,8 +6,10 @@ currency mark tried) and checks the shortcut against it on generated text.
 from __future__ import annotations
 
 import signal
+import sys
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -490,3 +492,28 @@ def test_a_qualifier_before_a_place_is_told_as_its_groups_tell_it(text, data):
     groups = ENGINE._qualifier_before.match(text, pos).groups()
     assert (ENGINE._any_qualifier_before.match(text, pos) is not None) == \
         any(group is not None for group in groups), (text, pos)
+
+
+#: End marks, closers, spaces of both kinds (regex's and str.isspace()'s alone), and what
+#: a sentence holds between them.
+BOUNDARY_PIECES = [".", "!", "?", "\u2026", "\"", "'", "\u201d", "\u2019", ")", "]", " ", "\n",
+                   "\u00a0", "\u2028", "\x1c", "\t", "U", "s", "3", "\u00e9", ",", "(", "-"]
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(text=st.lists(st.sampled_from(BOUNDARY_PIECES), max_size=16).map("".join), data=st.data())
+def test_sentence_boundaries_are_those_the_patterns_find(text, data):
+    pos = data.draw(st.integers(0, len(text)))
+    endpos = data.draw(st.integers(pos, len(text)))
+    after = ENGINE._boundary.search(text, pos, endpos)
+    assert ENGINE._boundary_after(text, pos, endpos) == (after.span() if after else None), \
+        (text, pos, endpos)
+    before = ENGINE._boundary_back.search(text, pos, endpos)
+    assert ENGINE._boundary_before(text, pos, endpos) == (before.span() if before else None), \
+        (text, pos, endpos)
+
+
+def test_a_space_to_the_boundary_readers_is_one_to_regex():
+    space = regex.compile(r"\s")
+    assert [code for code in range(sys.maxunicode + 1)
+            if claims._is_regex_space(chr(code)) != bool(space.match(chr(code)))] == []
