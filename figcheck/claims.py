@@ -686,9 +686,8 @@ class Engine:
         end = found + 1
         while end < endpos and text[end] in _SENTENCE_ENDS:
             end += 1
-        while end < endpos and text[end] in _SENTENCE_CLOSERS:
-            end += 1
-        if end < endpos and _is_regex_space(text[end]):
+        end, spaced = _past_closers(text, end, endpos)
+        if spaced:
             return found, end
         m = self._boundary.search(text, end, endpos)
         return m.span() if m else None
@@ -709,10 +708,8 @@ class Engine:
         start = found
         while start > pos and text[start - 1] in _SENTENCE_ENDS:
             start -= 1
-        end = found + 1
-        while end < endpos and text[end] in _SENTENCE_CLOSERS:
-            end += 1
-        if end < endpos and _is_regex_space(text[end]):
+        end, spaced = _past_closers(text, found + 1, endpos)
+        if spaced:
             return start, end
         m = self._boundary_back.search(text, pos, start)
         return m.span() if m else None
@@ -1846,6 +1843,14 @@ def _is_initial(word: str) -> bool:
 
 def _is_regex_space(ch: str) -> bool:
     return ch.isspace() and ch not in _NOT_REGEX_SPACES
+
+
+def _past_closers(text: str, end: int, endpos: int) -> tuple[int, bool]:
+    """Where the closing quotes and brackets from ``end`` stop (before ``endpos``), and
+    whether a space follows them there."""
+    while end < endpos and text[end] in _SENTENCE_CLOSERS:
+        end += 1
+    return end, end < endpos and _is_regex_space(text[end])
 
 
 def _next_visible(text: str, pos: int) -> str:
