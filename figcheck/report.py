@@ -264,7 +264,8 @@ class _Columns:
         return name
 
 
-def _reasons(reason: pd.Series, per_quantity: dict, quantities: list[str]) -> dict[str, dict[str, int]]:
+def _reasons(reason: pd.Series, per_quantity: dict,
+             quantities: list[str]) -> dict[str, dict[str, int]]:
     """Per quantity, how many of its rows each non-empty reason was given for, counted
     without reading the reasons of every row into Python."""
     rows = [[i for s in per_quantity.get(quantity, []) for i in s.rows] for quantity in quantities]
