@@ -49,8 +49,6 @@ _CLOSING_QUOTES = frozenset("\u201d\"'\u2019")
 _SENTENCE_ENDS = ".!?\u2026"
 _SENTENCE_CLOSERS = "\"'\u201d\u2019)]"
 _END_MARKS = _SENTENCE_ENDS + _SENTENCE_CLOSERS
-#: Spaces to str.isspace() that are none to regex's \s (the information separators).
-_NOT_REGEX_SPACES = "\x1c\x1d\x1e\x1f"
 _SENTENCE_OPENERS = "\"\u201c\u2018'([\u2014-$\u00a3\u20ac"
 
 
@@ -1842,7 +1840,8 @@ def _is_initial(word: str) -> bool:
 
 
 def _is_regex_space(ch: str) -> bool:
-    return ch.isspace() and ch not in _NOT_REGEX_SPACES
+    # (beyond ASCII, str.isspace() and \s agree on every character: a test checks them all)
+    return ch.isspace() and ch not in rules.ASCII_SPACES_NOT_REGEX
 
 
 def _past_closers(text: str, end: int, endpos: int) -> tuple[int, bool]:

@@ -533,7 +533,7 @@ def _tokens_ahead(text: str, pos: int) -> list[_Tok]:
     """
     end = min(len(text), pos + _WINDOW)
     chunk = text[pos:end]
-    if chunk.isascii() and not any(space in chunk for space in _ASCII_SPLIT_ONLY):
+    if chunk.isascii() and not any(space in chunk for space in rules.ASCII_SPACES_NOT_REGEX):
         return _ascii_tokens(chunk, pos)
     m = _TOKENS_AHEAD.match(text, pos, end)
     toks = [_Tok(kind, text[start:end], start, end)
@@ -554,8 +554,6 @@ _ASCII_SEPARATORS = frozenset(c for c in _ASCII if c not in _ASCII_DIGITS
                               and regex.fullmatch(_NUMBER_TOKEN, f"1{c}000{c}000"))
 _ASCII_POINTS = frozenset(c for c in _ASCII if c not in _ASCII_DIGITS
                           and regex.fullmatch(_NUMBER_TOKEN, f"1{c}5"))
-#: White space to str.split() but not to the pattern: such text is left to the pattern.
-_ASCII_SPLIT_ONLY = "".join(c for c in _ASCII if c.isspace() and c not in _ASCII_SKIPPED)
 
 
 def _ascii_tokens(chunk: str, offset: int) -> list[_Tok]:

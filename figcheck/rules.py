@@ -266,8 +266,12 @@ def ascii_class(pattern: str) -> frozenset[str]:
 
 #: The ASCII letters (``[^\W\d_]``) and the ASCII characters no word is made of (``\W``),
 #: for ``strip`` and ``translate``.
-ASCII_LETTERS = "".join(chr(c) for c in range(128) if chr(c).isalpha())
-ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
+ASCII_LETTERS = "".join(sorted(ascii_class(r"[^\W\d_]")))
+ASCII_NOT_WORD = "".join(sorted(ascii_class(r"\W")))
+#: White space to ``str.split()`` and ``str.isspace()`` that ``\s`` does not match (the
+#: information separators): text holding one is left to the patterns, or told apart.
+ASCII_SPACES_NOT_REGEX = "".join(sorted(frozenset(c for c in map(chr, range(128)) if c.isspace())
+                                        - ascii_class(r"\s")))
 #: Every ASCII character that ``\w`` does not match, as a space: in ASCII text the runs
 #: of ``\w`` are what splitting at these leaves. A table for the text as bytes: ``str``'s
 #: translate looks each distinct character up in a dict, about 10,000 instructions a
