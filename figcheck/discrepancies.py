@@ -527,20 +527,11 @@ class _Texts:
 
     def _whole(self):
         """The column in one Arrow array, nulls as ``""`` (a copy unless it is already so)."""
-        import pyarrow.compute as pc
-
-        chunks = self.arrow
-        # (combining chunks copies them, even a single one; filling copies the column)
-        arrow = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
-        return pc.fill_null(arrow, "") if arrow.null_count else arrow
+        return _in_one_piece(self.arrow)
 
     def _taken(self, rows: np.ndarray):
         """The values at ``rows`` in one Arrow array, nulls as ``""``."""
-        import pyarrow.compute as pc
-
-        taken = self.arrow.take(rows)
-        taken = taken.combine_chunks() if taken.num_chunks != 1 else taken.chunk(0)
-        return pc.fill_null(taken, "") if taken.null_count else taken
+        return _in_one_piece(self.arrow.take(rows))
 
     def nonempty(self) -> np.ndarray:
         if self.arrow is not None:
@@ -615,6 +606,15 @@ class _Texts:
         if self.arrow is not None:
             return self._taken(rows).to_pylist()
         return self.values[rows].tolist()
+
+
+def _in_one_piece(chunks):
+    """An Arrow chunked array of strings as one array, nulls as ``""``."""
+    import pyarrow.compute as pc
+
+    # (combining chunks copies them, even a single one; filling copies the column)
+    arrow = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
+    return pc.fill_null(arrow, "") if arrow.null_count else arrow
 
 
 def _claimants(col: dict[str, _Texts]) -> tuple[np.ndarray, list[str]]:
