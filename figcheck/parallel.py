@@ -619,8 +619,7 @@ class _Workers:
         again, one at a time in a new pool, so that only the one that kills its worker
         again is lost; unless no worker has given a result yet and a new one cannot even
         start (:meth:`_check_workers_start`)."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = None
+        self._drop_broken_pool()
         redone: deque = deque()
         while pending:
             task, _future = pending.popleft()
@@ -628,14 +627,18 @@ class _Workers:
                 redone.append((task, _done(self._start().submit(function, task).result())))
                 self.started = True
             except BrokenProcessPool:
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = None
+                self._drop_broken_pool()
                 self._check_workers_start()
                 redone.append((task, _done(lost(task, "the worker process reading it stopped "
                                                       "(crashed or killed); skipped"))))
         pending.extend(redone)
         task, future = pending.popleft()
         return future.result()
+
+    def _drop_broken_pool(self) -> None:
+        """Let a pool whose worker died go (a new one is started when next wanted)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
 
     def _check_workers_start(self) -> None:
         """Raise :class:`WorkersCannotStart` when a new worker stops before it has done
@@ -645,8 +648,7 @@ class _Workers:
         try:
             self._start().submit(os.getpid).result()
         except BrokenProcessPool:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+            self._drop_broken_pool()
             raise WorkersCannotStart(
                 f"figcheck's worker processes (jobs={self.jobs}) stop as they start, before "
                 "reading any article (what stopped them is printed above this). The usual "
