@@ -9,7 +9,9 @@ In the same run, on the same articles and core: the whole report (extraction, qu
 discrepancies, rendering, the three files written; ``bench_report.run_once``), and the
 floor any regular-expression pass pays, a pattern that only finds digit runs (``\d+`` with
 the ``regex`` module, every match iterated), without a time limit and with one, the way
-figcheck calls it. The extractor's speed is judged against the plain one.
+figcheck calls it. The extractor's speed is judged against the plain one. So are its first
+two stages alone, which every design of it pays: finding the places where a figure may
+start (digit runs and number words), and reading the figure at each of them.
 
     .venv/bin/python bench/bench_extract.py            # a plain table
     .venv/bin/python bench/bench_extract.py --markdown # for the README's Performance section
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     median = sorted(cpu_timings)[len(cpu_timings) // 2]
     digits_plain = characters / best_cpu_time(lambda: digits_only(articles, None), args.runs)
     digits_limited = characters / best_cpu_time(lambda: digits_only(articles, 1.0), args.runs)
+    grammar = claims.engine().grammar
+    finding = characters / best_cpu_time(lambda: candidates_only(grammar, articles), args.runs)
+    reading = characters / best_cpu_time(lambda: figures_only(grammar, articles), args.runs)
     report = characters / best_cpu_time(lambda: whole_report(articles), max(1, args.runs // 2))
 
     rate = characters / best
@@ -79,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         ("digits only, `\\d+` (regex, no time limit): characters per second", f"{digits_plain:,.0f}"),
         ("digits only, `\\d+` (regex, 1 s limit): characters per second", f"{digits_limited:,.0f}"),
         ("extraction / digits only (no limit)", f"{share:.3f}"),
+        ("stage alone: finding where figures may start: characters per second",
+         f"{finding:,.0f} ({finding / digits_plain:.3f} of digits only)"),
+        ("stages alone: finding them and reading each figure: characters per second",
+         f"{reading:,.0f} ({reading / digits_plain:.3f} of digits only)"),
         ("target, issue 2", _verdict(rate, TARGET_CHARS_PER_SECOND, f"{TARGET_CHARS_PER_SECOND:,}")),
         ("target, issue 6", _verdict(rate, TARGET_CHARS_PER_SECOND_PER_CORE,
                                      f"{TARGET_CHARS_PER_SECOND_PER_CORE:,}")),
@@ -113,6 +122,21 @@ _DIGITS = regex.compile(r"\d+")
 def digits_only(articles: list[Article], timeout: float | None) -> int:
     """The digit runs of every article body, each match iterated: the floor of a regex pass."""
     return sum(1 for article in articles for _ in _DIGITS.finditer(article.body, timeout=timeout))
+
+
+def candidates_only(grammar, articles: list[Article]) -> int:
+    """The extractor's first stage: the places in each body where a figure may start."""
+    return sum(len(grammar.candidates(article.text, article.body_start)) for article in articles)
+
+
+def figures_only(grammar, articles: list[Article]) -> int:
+    """The first two stages: those places, and the figure read at each (None where none is)."""
+    read = 0
+    for article in articles:
+        text = article.text
+        for pos in grammar.candidates(text, article.body_start):
+            read += grammar.parse_at(text, pos) is not None
+    return read
 
 
 def whole_report(articles: list[Article]) -> None:
