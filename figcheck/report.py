@@ -17,6 +17,7 @@ the matplotlib version in their metadata.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import itertools
 import math
 import os
@@ -35,6 +36,7 @@ from figcheck.discrepancies import Analysis, as_date, text_list
 from figcheck.quantities import conformed, ensure
 
 CHARTS_EXTRA = "pip install 'figcheck[charts]'"
+CHARTS_FOLDER = "charts"  # inside the report's folder
 _MD_SPECIAL = regex.compile(r"([\\`*_\[\]|#~])")
 _SLUG_DROP = regex.compile(r"[^\p{L}\p{N}\s-]")
 
@@ -395,27 +397,65 @@ def write(claims: pd.DataFrame, folder: str | os.PathLike, *, config: Config | N
     folder = Path(folder)
     attrs = dict(claims.attrs)
     claims = ensure(claims, config=config)
-    # The claims table's CSV is written, under a temporary name, in a thread while this one
-    # analyses the claims and renders the report: Arrow, which makes it, works without the
-    # interpreter's lock. It takes its place once the charts are written, before the rest.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+    made_folders = _missing_folders([folder, folder / CHARTS_FOLDER])
+    try:
+        written = _write_staged(claims, attrs, folder, config)
+    except BaseException:
+        # A failed report leaves the folder as it found it: the files of a report before,
+        # or no folder at all where there was none.
+        _remove_if_empty(made_folders)
+        raise
+    if "charts_note" in written:
+        written["charts_note"] = written.pop("charts_note")  # last, as it always came
+    return written
+
+
+def _write_staged(claims: pd.DataFrame, attrs: dict, folder: Path, config: Config) -> dict[str, str]:
+    """Every file of the report made under a temporary name, then all put in place, so
+    that an error on the way leaves none of them half-written or mixed with an older run's."""
+    with contextlib.ExitStack() as staged_files, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        # The claims table's CSV is made in a thread while this one analyses the claims and
+        # renders the report: Arrow, which makes it, works without the interpreter's lock.
         claims_csv = pool.submit(io.staged_table, conformed(claims), folder / "claims.csv")
         try:
-            written, markdown, disc = _analyse_and_render(claims, attrs, folder, config)
+            written, markdown, disc, charts = _analyse_and_render(claims, attrs, folder, config)
+            staged = [staged_files.enter_context(io.StagedFile(folder / relative, [png]))
+                      for relative, png in charts.items()]
+            staged.append(staged_files.enter_context(claims_csv.result()))
+            staged.append(staged_files.enter_context(
+                io.staged_table(disc, folder / "discrepancies.csv")))
+            staged.append(staged_files.enter_context(
+                io.StagedFile(folder / "discrepancies.md", [markdown.encode("utf-8")])))
         except BaseException:
             # Removed once made, even when a second Ctrl-C cuts short the wait for it.
             claims_csv.add_done_callback(_discard_staged)
             raise
-        with claims_csv.result() as staged:
-            staged.commit()
-    io.write_table(disc, folder / "discrepancies.csv")
-    io.write_file(folder / "discrepancies.md", markdown.encode("utf-8"))
+        for file in staged:
+            file.commit()
     written.update({"claims": str(folder / "claims.csv"),
                     "discrepancies": str(folder / "discrepancies.csv"),
                     "report": str(folder / "discrepancies.md")})
-    if "charts_note" in written:
-        written["charts_note"] = written.pop("charts_note")  # last, as it always came
     return written
+
+
+def _missing_folders(folders: list[Path]) -> list[Path]:
+    """The folders, and their parents, that do not exist yet: the deepest first."""
+    missing: set[Path] = set()
+    for folder in folders:
+        folder = folder.absolute()
+        while not folder.exists() and folder != folder.parent:
+            missing.add(folder)
+            folder = folder.parent
+    return sorted(missing, key=lambda path: len(path.parts), reverse=True)
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not made after all, or holding what someone else put there
 
 
 def _discard_staged(made: concurrent.futures.Future) -> None:
@@ -423,9 +463,10 @@ def _discard_staged(made: concurrent.futures.Future) -> None:
         made.result().discard()  # (an error in making it is not the one to tell)
 
 
-def _analyse_and_render(claims: pd.DataFrame, attrs: dict, folder: Path,
-                        config: Config) -> tuple[dict[str, str], str, pd.DataFrame]:
-    """The charts (written), the markdown report and the discrepancies table."""
+def _analyse_and_render(claims: pd.DataFrame, attrs: dict, folder: Path, config: Config
+                        ) -> tuple[dict[str, str], str, pd.DataFrame, dict[str, bytes]]:
+    """The paths of the charts by name, the markdown report, the discrepancies table, and
+    each chart's PNG by its path relative to ``folder``."""
     analysis = Analysis(claims, config)
     claims = analysis.claims
     claims.attrs.update(attrs)
@@ -433,6 +474,7 @@ def _analyse_and_render(claims: pd.DataFrame, attrs: dict, folder: Path,
     summary = analysis.summary(disc)
     written: dict[str, str] = {}
     charts: dict[str, str] = {}
+    pngs: dict[str, bytes] = {}
     note = None
     contested = [q for q in summary.itertuples() if q.discrepancies > 0]
     if contested and not config.charts:
@@ -445,12 +487,12 @@ def _analyse_and_render(claims: pd.DataFrame, attrs: dict, folder: Path,
             base = slug(q.quantity)[:80] or "quantity"
             names[base] = names.get(base, 0) + 1
             name = base if names[base] == 1 else f"{base}-{names[base]}"
-            relative = f"charts/{name}.png"
-            io.write_file(folder / relative, timeline_png(claims, q.quantity, config=config))
+            relative = f"{CHARTS_FOLDER}/{name}.png"
+            pngs[relative] = timeline_png(claims, q.quantity, config=config)
             charts[q.quantity] = relative
             written[f"chart {q.quantity}"] = str(folder / relative)
     markdown = render(claims, discrepancies=disc, quantities=summary, charts=charts,
                       charts_note=note, analysis=analysis)
     if note:
         written["charts_note"] = note
-    return written, markdown, disc
+    return written, markdown, disc, pngs

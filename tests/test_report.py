@@ -161,6 +161,48 @@ def test_a_report_that_fails_leaves_the_previous_files_and_no_temporary_one(tmp_
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_a_report_that_fails_at_its_last_file_puts_none_of_its_files_in_place(tmp_path, monkeypatch):
+    """claims.csv of a new run beside discrepancies of an old one would contradict each
+    other: the files are all put in place once all are made, or none is."""
+    claims = figcheck.extract(str(SEEDS))
+    figcheck.write_report(claims, str(tmp_path), config=Config(charts=False))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    made = io.StagedFile
+
+    def full_disk(path, pieces):
+        if Path(path).name == "discrepancies.md":
+            raise OSError(28, "No space left on device")
+        return made(path, pieces)
+
+    monkeypatch.setattr(io, "StagedFile", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        figcheck.write_report(claims.head(3), str(tmp_path), config=Config(charts=False))
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_report_that_fails_leaves_no_folder_it_made(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(report, "render", broken)
+    with pytest.raises(RuntimeError, match="rendering failed"):
+        figcheck.write_report(figcheck.extract(str(SEEDS)), str(tmp_path / "new" / "report"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_report_that_fails_keeps_a_folder_that_was_there(tmp_path, monkeypatch):
+    kept = tmp_path / "reports"
+    kept.mkdir()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(report, "render", broken)
+    with pytest.raises(RuntimeError, match="rendering failed"):
+        figcheck.write_report(figcheck.extract(str(SEEDS)), str(kept))
+    assert kept.is_dir() and list(kept.iterdir()) == []
+
+
 def test_report_states_the_tolerances_it_used():
     claims = figcheck.extract(str(SEEDS))
     text = figcheck.render_report(claims, config=Config(tolerances=Tolerances(about=0.1)))
