@@ -476,7 +476,11 @@ class Engine:
             r"[,;:.\u201c\u201d\"(]|\s(?:" + f["speaker_phrase_end"] + r")\s|\n")
         self._speaker_tail = rules.compile(f["speaker_tail"])
         self._document_of = rules.compile(
-            r"(?i)(?:" + f["determiner"] + r"\s+)?(?:" + f["source_document"] + r")\s+(?:from|of|by)\s+(.+)")
+            r"(?i)(?:" + f["determiner"] + r"\s+)?(?P<document>" + f["source_document"] + r")\s+(?:"
+            + f["document_owner_marker"] + r")\s+(?P<owner>.+)")
+        self._owned_document = rules.compile(
+            r"(?i)(?<![\w])(?P<document>" + f["source_document"] + r")\s+(?:"
+            + f["document_owner_marker"] + r")\s+")
         self._citing_gap = rules.compile(
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
         self._quote_mark = rules.compile(r'[\u201c\u201d"\n]', skip=r'[^\u201c\u201d"\n]')
@@ -1256,6 +1260,8 @@ class Engine:
                 break
             context.append(before)
             s = before[0]
+        if self.document_triggers.any_in(words):
+            self._read_cited_document(text, begin, span, state)
         for s, e in list(reversed(context)) + [span]:
             state.seen_sentences.add(s)
             self._words = words if s == span[0] else rules.words_of(text, s, e)
@@ -1266,6 +1272,26 @@ class Engine:
                 state.heading_date = date
         as_of, date_rule = self._sentence_date(text, s, e, state, article)
         return cues, as_of, date_rule, self._words
+
+    def _read_cited_document(self, text: str, begin: int, span: tuple[int, int], state: ArticleState) -> None:
+        """"The report cites figures from the World Bank. The figures put losses at ...":
+        a sentence opening with a document takes its owner from the sentence before, which
+        names it with the same noun. That sentence may hold no figure, and so may never
+        have been read, and no speech verb need cite the document there."""
+        opening = self._document.match(text, *span)
+        if opening is None:
+            return
+        before = self._sentence_before(text, begin, span[0])
+        if before is None:
+            return
+        noun = opening.group().split()[-1].lower()
+        owner = None
+        for m in self._owned_document.finditer(text, *before):
+            if m.group("document").lower() == noun:
+                phrase_end = self._phrase_stop(text, m.end(), before[1])
+                owner = self._speaker(text[m.end():phrase_end], state, "ATTR-DOCUMENT", m.end()) or owner
+        if owner is not None:
+            state.documents[noun] = owner
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
         # Without a publication date or an earlier date, only a date naming its year can
@@ -1595,9 +1621,9 @@ class Engine:
             words[0] in self.document_first_words
             or (len(words) > 1 and words[1] in self.document_first_words)) else None
         if doc:
-            owner = self._speaker(doc.group(1), state, rule_id, at)
+            owner = self._speaker(doc.group("owner"), state, rule_id, at)
             if owner:
-                state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
+                state.documents[doc.group("document").split()[-1].lower()] = owner
             return owner
         known = [(m, found) for m in self._speaker_alias.find_all(phrase)
                  if (found := self._known_speaker(m.group())) is not None]
