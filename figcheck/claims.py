@@ -1597,6 +1597,13 @@ class Engine:
             if _is_initial(last):
                 phrase += "."
         low = phrase.lower()
+        if state.documents and low in self.pronouns:
+            # "A report by Human Rights Watch ... The report said": the document's owner,
+            # rather than the last outlet "the report" would otherwise stand for.
+            words = low.split()
+            owner = state.documents.get(words[-1]) if len(words) == 2 and words[0] in self.determiners else None
+            if owner is not None:
+                return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
         if low in self.pronouns:
             kind = self.pronouns[low]
             found = state.last_by_kind.get(kind)
