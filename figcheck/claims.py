@@ -193,6 +193,9 @@ class _Unit:
     unit: str | None = None
     rule_id: str | None = None
     people: bool = False
+    #: The unit of the counted noun itself when a status or predicate made it more
+    #: precise: "soldiers" for "100 soldiers were killed".
+    noun_unit: str | None = None
 
 
 @dataclass(slots=True)
@@ -385,6 +388,7 @@ class Engine:
         self._entity = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
         self.entity_triggers = rules.Triggers(self.entity_of)
+        self.speaker_entity_units = frozenset(book.lists["speaker_entity_unit"])
         self._entity_pair = rules.compile(
             r"\s*(?:,|\s(?:" + f["coordinator"] + r"))\s+(?:the\s+)?(?P<alias>"
             + rules.list_alternation(self.entity_of) + r")(?![\w])")
@@ -617,6 +621,10 @@ class Engine:
                 quotes = self._quotes(text, begin)  # paired over the article, once
             speaker, a_rules = self._attribute(text, fig, cues, quotes or (), state)
             row_rules.extend(a_rules)
+            if entity is None and speaker is not None and speaker.kind == "other" \
+                    and unit.unit in self.speaker_entity_units \
+                    and (unit.noun_unit or unit.unit) in self.speaker_entity_units:
+                entity = self._speaker_entity(speaker.name, row_rules)
             if date_rule:
                 row_rules.append(date_rule)
             hedge = self._hedge.search(text, s_start, fig.end) \
@@ -936,7 +944,7 @@ class Engine:
         head, status, plain = self._noun_phrase(text, phrase_start, s_end)
         unit = None
         if status:
-            unit = _Unit(status[0], status[1], True)
+            unit = _Unit(status[0], status[1], True, head[0] if head else None)
         elif head:
             unit = _Unit(head[0], head[1], head[2])
         if unit is not None and unit.unit == "currency":
@@ -948,12 +956,13 @@ class Engine:
             predicate = self._predicate_unit(text, self._phrase_end, s_end)
             if predicate and unit is not None and predicate[0] in self.who_units:
                 predicate = None
+            noun_unit = unit.unit if unit is not None else None
             if predicate:
-                unit = _Unit(predicate[0], predicate[1], True)
+                unit = _Unit(predicate[0], predicate[1], True, noun_unit)
             else:
                 before = self._before_unit_for(text, fig, s_start)
                 if before:
-                    unit = _Unit(before[0], before[1], True)
+                    unit = _Unit(before[0], before[1], True, noun_unit)
         if unit is None and plain:
             unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
         if unit is None and self._partitive is not None:
@@ -1231,6 +1240,16 @@ class Engine:
         if previous and previous[-1]["entity"]:
             return previous[-1]["entity"], "ENT-CARRIED", phrase_end
         return None, None, phrase_end
+
+    def _speaker_entity(self, speaker_name: str, row_rules: list[str]) -> str | None:
+        """"Libyan officials counted 3,000 deaths": an unnamed group that counts people
+        at large counts its own. Only the fallback: the figure's own clause names no one."""
+        found = self._entity.search(speaker_name)
+        if found is None:
+            return None
+        entity, rule_id = self._joined_entity(speaker_name, found, len(speaker_name))
+        row_rules.extend((rule_id, "ENT-SPEAKER"))
+        return entity
 
     def _joined_entity(self, text: str, m: regex.Match, limit: int,
                        group: int | str = 0) -> tuple[str, str]:
