@@ -1306,7 +1306,7 @@ class Engine:
         noun = opening.group().split()[-1].lower()
         owner = None
         for m in self._owned_document.finditer(text, *before):
-            if m.group("document").lower() == noun:
+            if m.group("document").split()[-1].lower() == noun:
                 phrase_end = self._phrase_stop(text, m.end(), before[1])
                 owner = self._speaker(text[m.end():phrase_end], state, "ATTR-DOCUMENT", m.end()) or owner
         if owner is not None:
