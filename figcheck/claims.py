@@ -193,6 +193,9 @@ class _Unit:
     unit: str | None = None
     rule_id: str | None = None
     people: bool = False
+    #: The unit of the counted noun itself when a status or predicate made it more
+    #: precise: "soldiers" for "100 soldiers were killed".
+    noun_unit: str | None = None
 
 
 @dataclass(slots=True)
@@ -385,6 +388,7 @@ class Engine:
         self._entity = rules.compile(
             r"(?<![\w])(?:" + rules.list_alternation(self.entity_of) + r")(?![\w])")
         self.entity_triggers = rules.Triggers(self.entity_of)
+        self.speaker_entity_units = frozenset(book.lists["speaker_entity_unit"])
         self._entity_pair = rules.compile(
             r"\s*(?:,|\s(?:" + f["coordinator"] + r"))\s+(?:the\s+)?(?P<alias>"
             + rules.list_alternation(self.entity_of) + r")(?![\w])")
@@ -476,7 +480,11 @@ class Engine:
             r"[,;:.\u201c\u201d\"(]|\s(?:" + f["speaker_phrase_end"] + r")\s|\n")
         self._speaker_tail = rules.compile(f["speaker_tail"])
         self._document_of = rules.compile(
-            r"(?i)(?:" + f["determiner"] + r"\s+)?(?:" + f["source_document"] + r")\s+(?:from|of|by)\s+(.+)")
+            r"(?i)(?:" + f["determiner"] + r"\s+)?(?P<document>" + f["source_document"] + r")\s+(?:"
+            + f["document_owner_marker"] + r")\s+(?P<owner>.+)")
+        self._owned_document = rules.compile(
+            r"(?i)(?<![\w])(?P<document>" + f["source_document"] + r")\s+(?:"
+            + f["document_owner_marker"] + r")\s+")
         self._citing_gap = rules.compile(
             r"[\s,]*(?:(?:on|last|this)\s+)?(?:" + f["weekday_name"] + r"|" + f["calendar_date"] + r")?[\s,]*")
         self._quote_mark = rules.compile(r'[\u201c\u201d"\n]', skip=r'[^\u201c\u201d"\n]')
@@ -613,6 +621,10 @@ class Engine:
                 quotes = self._quotes(text, begin)  # paired over the article, once
             speaker, a_rules = self._attribute(text, fig, cues, quotes or (), state)
             row_rules.extend(a_rules)
+            if entity is None and speaker is not None and speaker.kind == "other" \
+                    and unit.unit in self.speaker_entity_units \
+                    and (unit.noun_unit or unit.unit) in self.speaker_entity_units:
+                entity = self._speaker_entity(speaker.name, row_rules)
             if date_rule:
                 row_rules.append(date_rule)
             hedge = self._hedge.search(text, s_start, fig.end) \
@@ -932,7 +944,7 @@ class Engine:
         head, status, plain = self._noun_phrase(text, phrase_start, s_end)
         unit = None
         if status:
-            unit = _Unit(status[0], status[1], True)
+            unit = _Unit(status[0], status[1], True, head[0] if head else None)
         elif head:
             unit = _Unit(head[0], head[1], head[2])
         if unit is not None and unit.unit == "currency":
@@ -944,12 +956,13 @@ class Engine:
             predicate = self._predicate_unit(text, self._phrase_end, s_end)
             if predicate and unit is not None and predicate[0] in self.who_units:
                 predicate = None
+            noun_unit = unit.unit if unit is not None else None
             if predicate:
-                unit = _Unit(predicate[0], predicate[1], True)
+                unit = _Unit(predicate[0], predicate[1], True, noun_unit)
             else:
                 before = self._before_unit_for(text, fig, s_start)
                 if before:
-                    unit = _Unit(before[0], before[1], True)
+                    unit = _Unit(before[0], before[1], True, noun_unit)
         if unit is None and plain:
             unit = _Unit(plain, "UNIT-PLAIN-NOUN", False)
         if unit is None and self._partitive is not None:
@@ -1228,6 +1241,16 @@ class Engine:
             return previous[-1]["entity"], "ENT-CARRIED", phrase_end
         return None, None, phrase_end
 
+    def _speaker_entity(self, speaker_name: str, row_rules: list[str]) -> str | None:
+        """"Libyan officials counted 3,000 deaths": an unnamed group that counts people
+        at large counts its own. Only the fallback: the figure's own clause names no one."""
+        found = self._entity.search(speaker_name)
+        if found is None:
+            return None
+        entity, rule_id = self._joined_entity(speaker_name, found, len(speaker_name))
+        row_rules.extend((rule_id, "ENT-SPEAKER"))
+        return entity
+
     def _joined_entity(self, text: str, m: regex.Match, limit: int,
                        group: int | str = 0) -> tuple[str, str]:
         """The entity a match names, or two joined ("Türkiye and Syria", "Russian and
@@ -1256,6 +1279,8 @@ class Engine:
                 break
             context.append(before)
             s = before[0]
+        if self.document_triggers.any_in(words):
+            self._read_cited_document(text, begin, span, state)
         for s, e in list(reversed(context)) + [span]:
             state.seen_sentences.add(s)
             self._words = words if s == span[0] else rules.words_of(text, s, e)
@@ -1266,6 +1291,26 @@ class Engine:
                 state.heading_date = date
         as_of, date_rule = self._sentence_date(text, s, e, state, article)
         return cues, as_of, date_rule, self._words
+
+    def _read_cited_document(self, text: str, begin: int, span: tuple[int, int], state: ArticleState) -> None:
+        """"The report cites figures from the World Bank. The figures put losses at ...":
+        a sentence opening with a document takes its owner from the sentence before, which
+        names it with the same noun. That sentence may hold no figure, and so may never
+        have been read, and no speech verb need cite the document there."""
+        opening = self._document.match(text, *span)
+        if opening is None:
+            return
+        before = self._sentence_before(text, begin, span[0])
+        if before is None:
+            return
+        noun = opening.group().split()[-1].lower()
+        owner = None
+        for m in self._owned_document.finditer(text, *before):
+            if m.group("document").split()[-1].lower() == noun:
+                phrase_end = self._phrase_stop(text, m.end(), before[1])
+                owner = self._speaker(text[m.end():phrase_end], state, "ATTR-DOCUMENT", m.end()) or owner
+        if owner is not None:
+            state.documents[noun] = owner
 
     def _sentence_date(self, text: str, s: int, e: int, state: ArticleState, article: Article):
         # Without a publication date or an earlier date, only a date naming its year can
@@ -1571,6 +1616,13 @@ class Engine:
             if _is_initial(last):
                 phrase += "."
         low = phrase.lower()
+        if state.documents and low in self.pronouns:
+            # "A report by Human Rights Watch ... The report said": the document's owner,
+            # rather than the last outlet "the report" would otherwise stand for.
+            words = low.split()
+            owner = state.documents.get(words[-1]) if len(words) == 2 and words[0] in self.determiners else None
+            if owner is not None:
+                return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
         if low in self.pronouns:
             kind = self.pronouns[low]
             found = state.last_by_kind.get(kind)
@@ -1595,9 +1647,9 @@ class Engine:
             words[0] in self.document_first_words
             or (len(words) > 1 and words[1] in self.document_first_words)) else None
         if doc:
-            owner = self._speaker(doc.group(1), state, rule_id, at)
+            owner = self._speaker(doc.group("owner"), state, rule_id, at)
             if owner:
-                state.documents[phrase.split()[0 if not phrase.lower().startswith("the ") else 1].lower()] = owner
+                state.documents[doc.group("document").split()[-1].lower()] = owner
             return owner
         known = [(m, found) for m in self._speaker_alias.find_all(phrase)
                  if (found := self._known_speaker(m.group())) is not None]

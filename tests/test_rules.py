@@ -30,11 +30,6 @@ BOOK = rules.load()
 #: test id -> why the engine misses it (see the module docstring).
 KNOWN_FAILURES: dict[str, str] = {
     # Engine misses: the rule should fire and does not.
-    "attribution.toml::ATTR-DOCUMENT::example-0":
-        "'The data divides ...' has no speech verb, so the document's owner (Kiel Institute) is never"
-        " looked up: the $26.4 billion row is unattributed",
-    "entities.toml::ENT-LIBYAN::example-0":
-        "'Libyan officials counted 3,000 deaths': a demonym inside the speaker phrase is skipped",
     # Example and engine disagree on which rule is named: the outcome is right.
     "attribution.toml::ATTR-QUOTE::example-0":
         "a 4-word quotation is below claims._MIN_QUOTE_WORDS (7) and treated as scare quotes;"
