@@ -445,6 +445,18 @@ def test_a_figure_parsed_from_digits_read_before_is_the_one_parsed_alone(text, d
         assert GRAMMAR.parse_at(text, pos, (end, value)) == alone, text
 
 
+def _strip_one_separator_at_a_time(digits: str) -> str:
+    for sep in numbers._SEPARATORS + " ":
+        digits = digits.replace(sep, "")
+    return digits.replace("\u066b", ".")
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(digits=st.text(alphabet="0159\u0663,.\u00a0\u202f\u2009\u2019'\u066c\u066b \u00bdx", max_size=16))
+def test_separators_stripped_by_one_translation_as_one_at_a_time(digits):
+    assert numbers.strip_separators(digits) == _strip_one_separator_at_a_time(digits)
+
+
 #: A number as a figure grouped with plain spaces may be written, and what may stand around
 #: it: a month name and a document word, other spaces, separators, signs, dashes, a range,
 #: a fraction, a decimal part or comma, words a figure takes, another run of digits.
