@@ -49,6 +49,11 @@ _TOKENS_AHEAD = rules.compile(
 _TOKEN_KINDS = ((1, "num"), (2, "word"), (3, "sym"))
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 _SEPARATORS = ",\u00a0\u202f\u2009\u2019'\u066c"
+#: The separators deleted and the Arabic decimal sign made a point, by one translation (the
+#: cheapest way for numbers of a few characters). A plain space groups thousands only where
+#: NUM-SPACE-GROUPS says so (Grammar.number_end); once a number's end is known, it goes
+#: with the other separators.
+_PLAIN_DIGITS = {**{ord(sep): None for sep in _SEPARATORS + " "}, 0x066b: "."}
 #: Vulgar fractions written after digits ("2\u00bd million").
 _FRACTIONS = {"\u00bc": 0.25, "\u00bd": 0.5, "\u00be": 0.75, "\u2153": 1 / 3, "\u2154": 2 / 3,
               "\u215b": 0.125, "\u215c": 0.375, "\u215d": 0.625, "\u215e": 0.875}
@@ -110,6 +115,8 @@ class _Atom:
     words: bool
     scale: float | None
     vague: tuple[float, float] | None = None
+    #: Whether plain spaces group its digits ("11 000").
+    spaced: bool = False
 
 
 class Grammar:
@@ -164,6 +171,8 @@ class Grammar:
                          | {words[0] for words in self.percent_words}
                          | {w.lower() for w in self.scale_suffixes}, key=len, reverse=True)
         self._special_after = frozenset(special)
+        spaced = next(rule for rule in book.of("numbers") if rule.id == "NUM-SPACE-GROUPS")
+        self._space_groups = rules.compile(spaced.pattern)
 
     # -- where figures may start -------------------------------------------------------
 
@@ -212,6 +221,44 @@ class Grammar:
         found.sort()
         return found
 
+    # -- where a number in digits ends -----------------------------------------------
+
+    def number_end(self, text: str, pos: int) -> int:
+        """End of the number written in digits at ``pos``: ``digits_end``, and the groups
+        that plain spaces join to it where NUM-SPACE-GROUPS takes them ("11 000").
+
+        >>> g = grammar()
+        >>> g.number_end("about 11 000 troops", 6), g.number_end("On October 17 200 troops", 11)
+        (12, 13)
+        """
+        return self.space_groups_end(text, pos, digits_end(text, pos))
+
+    def space_groups_end(self, text: str, pos: int, end: int) -> int:
+        """Where the number at ``pos`` ends with the groups plain spaces join to it, given
+        ``end``, where ``digits_end`` ends it; ``end`` itself where a space parts numbers."""
+        # Only a run of up to three digits before a space and a digit can begin a group;
+        # nearly every number fails here, before the pattern is tried.
+        if end - pos > 3 or text[end:end + 1] != " " or not text[end + 1:end + 2].isdecimal():
+            return end
+        m = self._space_groups.match(text, pos)
+        return m.end() if m is not None else end
+
+    def _joined_groups(self, text: str, toks: list[_Tok], i: int) -> _Tok:
+        """Token ``i``, a run of digits, joined in ``toks`` with the groups plain spaces
+        join to it ("11", "000" -> "11 000"): tokens part at every space."""
+        tok = toks[i]
+        end = self.space_groups_end(text, tok.start, tok.end)
+        if end == tok.end:
+            return tok
+        last = i + 1
+        while last < len(toks) and toks[last].end < end:
+            last += 1
+        if last == len(toks) or toks[last].end != end:
+            return tok  # the groups end inside a token: read as the tokens stand
+        joined = _Tok("num", text[tok.start:end], tok.start, end)
+        toks[i:last + 1] = [joined]
+        return joined
+
     # -- parsing ------------------------------------------------------------------------
 
     def parse_at(self, text: str, pos: int, digits: tuple[int, float] | None = None) -> Figure | None:
@@ -221,7 +268,7 @@ class Grammar:
         if digits is not None:
             simple = self._plain_figure(text, pos, *digits)
         elif text[pos].isdecimal():
-            simple = self._plain_figure(text, pos, digits_end(text, pos))
+            simple = self._plain_figure(text, pos, self.number_end(text, pos))
         else:
             simple = None
         if simple is not None:
@@ -301,6 +348,8 @@ class Grammar:
                             and text[joint:joint + 1] in _DASHES and second_tok.start == joint + 1:
                         falling_pair_end = second_tok.end
         figure_rules.insert(0, "NUM-WORDS" if first.words else "NUM-DIGITS")
+        if first.spaced or (is_range and atom2.spaced):
+            figure_rules.insert(1, "NUM-SPACE-GROUPS")
         if first.scale and not first.words:
             figure_rules.append("NUM-SCALE")
         if percent:
@@ -335,8 +384,11 @@ class Grammar:
             return None
         if value is None:
             value = float(strip_separators(text[pos:end]))
+        # The shortest number a plain space groups is five characters ("1 000").
+        rule_ids = ["NUM-DIGITS", "NUM-SPACE-GROUPS"] if end - pos > 4 and " " in text[pos:end] \
+            else ["NUM-DIGITS"]
         return Figure(start=pos, end=end, value=value, low=value, high=value,
-                      rule_ids=["NUM-DIGITS"], core_start=pos, core_end=end, core_value=value)
+                      rule_ids=rule_ids, core_start=pos, core_end=end, core_value=value)
 
     def _currency_before(self, text: str, pos: int) -> tuple[str, int] | None:
         """The currency mark ending at ``pos`` (within four characters) and where it starts."""
@@ -406,6 +458,10 @@ class Grammar:
     def _atom(self, text: str, toks: list[_Tok], i: int) -> _Atom | None:
         tok = toks[i]
         if tok.kind == "num":
+            spaced = False
+            if i + 1 < len(toks) and toks[i + 1].start == tok.end + 1 and toks[i + 1].kind == "num":
+                tok = self._joined_groups(text, toks, i)
+                spaced = " " in tok.text
             value = digits_value(tok.text)
             if value is None:
                 return None
@@ -424,7 +480,7 @@ class Grammar:
                     j += 1
             if scale:
                 value *= scale
-            return _Atom(value, i, last, False, scale)
+            return _Atom(value, i, last, False, scale, spaced=spaced)
         if tok.kind != "word":
             return None
         return self._word_atom(toks, i)
@@ -642,9 +698,13 @@ def digits_end(text: str, pos: int) -> int:
 
 
 def strip_separators(digits: str) -> str:
-    for sep in _SEPARATORS:
-        digits = digits.replace(sep, "")
-    return digits.replace("\u066b", ".")
+    """The digits of a number without its thousands separators, plain spaces included
+    (``Grammar.number_end`` says where those group a number).
+
+    >>> strip_separators("1 250 000"), strip_separators("11\u00a0000.5")
+    ('1250000', '11000.5')
+    """
+    return digits.translate(_PLAIN_DIGITS)
 
 
 def digits_value(digits: str) -> float | None:

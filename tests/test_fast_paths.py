@@ -430,16 +430,80 @@ def test_ascii_text_is_read_as_the_patterns_read_it_whatever_joins_its_words(par
 
 @settings(max_examples=800, deadline=None, database=None, derandomize=True)
 @given(text=st.lists(st.sampled_from(ASCII_TOKEN_PIECES + ["\u0663", "\u00a0", "\u00bd", "US$",
-                                                           "million", "-", "5%"]),
+                                                           "million", "-", "5%", " 000", "17",
+                                                           "October ", "\u2013", " to "]),
                      min_size=1, max_size=12).map("".join), data=st.data())
 def test_a_figure_parsed_from_digits_read_before_is_the_one_parsed_alone(text, data):
     decimal = [at for at, ch in enumerate(text) if ch.isdecimal()]
     if not decimal:
         return
     pos = data.draw(st.sampled_from(decimal))
-    end = numbers.digits_end(text, pos)
-    value = float(numbers.strip_separators(text[pos:end]))
-    assert GRAMMAR.parse_at(text, pos, (end, value)) == GRAMMAR.parse_at(text, pos), text
+    alone = GRAMMAR.parse_at(text, pos)
+    # As the claims engine reads them (plain-space groups taken), and without the groups.
+    for end in (GRAMMAR.number_end(text, pos), numbers.digits_end(text, pos)):
+        value = float(numbers.strip_separators(text[pos:end]))
+        assert GRAMMAR.parse_at(text, pos, (end, value)) == alone, text
+
+
+def _strip_one_separator_at_a_time(digits: str) -> str:
+    for sep in numbers._SEPARATORS + " ":
+        digits = digits.replace(sep, "")
+    return digits.replace("\u066b", ".")
+
+
+@settings(max_examples=1000, deadline=None, database=None, derandomize=True)
+@given(digits=st.text(alphabet="0159\u0663,.\u00a0\u202f\u2009\u2019'\u066c\u066b \u00bdx", max_size=16))
+def test_separators_stripped_by_one_translation_as_one_at_a_time(digits):
+    assert numbers.strip_separators(digits) == _strip_one_separator_at_a_time(digits)
+
+
+#: A number as a figure grouped with plain spaces may be written, and what may stand around
+#: it: a month name and a document word, other spaces, separators, signs, dashes, a range,
+#: a fraction, a decimal part or comma, words a figure takes, another run of digits.
+SPACED_BEFORE = ["", "about ", "x", "October ", "Flight ", "2023 ", "+", "$", "(", "-", "500\u2013",
+                 "17\u2013", "\n", ".", "1,"]
+SPACED_RUNS = ["11", "250", "1", "017", "2023", "5"]
+SPACED_GROUPS = [" 000", " 250", " 25", "\u00a0000", "  000", ",000"]
+SPACED_AFTER = ["", " troops", " to 12 000 troops", "\u201312 000 troops", "%", " million", ".",
+                ".5 tonnes", "\u00bd", " 5", ",5", "x", "-strong"]
+spaced_texts = st.tuples(
+    st.sampled_from(SPACED_BEFORE), st.sampled_from(SPACED_RUNS),
+    st.lists(st.sampled_from(SPACED_GROUPS), max_size=6).map("".join),
+    st.sampled_from(SPACED_AFTER)).map("".join)
+
+
+def _run_starts(text: str) -> list[int]:
+    return [at for at, ch in enumerate(text) if ch.isdecimal() and not (at and text[at - 1].isdecimal())]
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(text=spaced_texts, data=st.data())
+def test_plain_space_groups_end_where_their_pattern_ends(text, data):
+    """number_end tries NUM-SPACE-GROUPS only after a run of up to three digits, a space
+    and a digit: wherever the pattern matches at the start of a run, it gets that far."""
+    starts = _run_starts(text)
+    if not starts:
+        return
+    pos = data.draw(st.sampled_from(starts))
+    grouped = GRAMMAR._space_groups.match(text, pos)
+    expected = grouped.end() if grouped else numbers.digits_end(text, pos)
+    assert GRAMMAR.number_end(text, pos) == expected, text
+
+
+@settings(max_examples=1500, deadline=None, database=None, derandomize=True)
+@given(text=spaced_texts, data=st.data())
+def test_a_figure_grouped_with_plain_spaces_is_read_alike_from_tokens_and_from_digits(text, data):
+    """The tokens of a figure part at every space and are joined again by the groups'
+    reader: a figure read from its tokens (digits read before without the groups) is the
+    one read from the digits with them."""
+    starts = _run_starts(text)
+    if not starts:
+        return
+    pos = data.draw(st.sampled_from(starts))
+    alone = GRAMMAR.parse_at(text, pos)
+    for end in (GRAMMAR.number_end(text, pos), numbers.digits_end(text, pos)):
+        value = float(numbers.strip_separators(text[pos:end]))
+        assert GRAMMAR.parse_at(text, pos, (end, value)) == alone, text
 
 
 def _short_lines_with_digits_line_by_line(text: str, begin: int) -> list[tuple[int, str]]:

@@ -189,6 +189,9 @@ def _extract_within_the_limit(text: str) -> None:
     ("ones", "1," * 20_000),
     ("nested", "(" * 20_000 + "Officials said 400 troops left." + ")" * 20_000),
     ("spaced", "1 " * 20_000),
+    # Digit groups after plain spaces: each run is read up to a few groups past its start.
+    ("space groups", "12 345 " * 6_000),
+    ("a long space-grouped run", "11" + " 000" * 8_000),
     ("lines", "1\n" * 20_000),
     ("commas", "," * 200_000),
 ])

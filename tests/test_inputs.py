@@ -361,13 +361,60 @@ def test_figures_grouped_with_apostrophes_or_the_arabic_separator(written):
     assert frame.loc[0, "value"] == 11000
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "numbers.py: a figure grouped with plain spaces ('11 000') is read as two claims, "
-    "'about 11' and '000 troops': a plain space also separates two numbers ('On October 17 "
-    "200 soldiers'), so it is not taken as a thousands separator"))
 def test_a_figure_grouped_with_plain_spaces():
     frame = figcheck.extract_text("Officials said about 11 000 troops had arrived.", published="2024-10-22")
     assert list(frame["text"]) == ["about 11 000 troops"]
+    assert frame.loc[0, "value"] == 11000
+    assert frame.loc[0, "qualifier"] == "about"
+    assert "NUM-SPACE-GROUPS" in frame.loc[0, "rule_ids"].split()
+
+
+@pytest.mark.parametrize("sentence, texts, values", [
+    ("Some 1 250 000 people have fled the region.", ["Some 1 250 000 people"], [1_250_000]),
+    ("The drought killed 12 500 000 trees.", ["12 500 000 trees"], [12_500_000]),
+    ("The drought killed 12 500 trees.", ["12 500 trees"], [12_500]),
+    ("The army moved between 10 000 and 12 000 troops.", ["between 10 000 and 12 000 troops"], [11_000]),
+    ("The army moved 10 000\u201312 000 troops.", ["10 000\u201312 000 troops"], [11_000]),
+    ("The army moved 900\u20131 200 troops.", ["900\u20131 200 troops"], [1_050]),
+    ("Donors gave $35 000 to the fund.", ["$35 000"], [35_000]),
+    ("In October 500 000 people marched.", ["500 000 people"], [500_000]),   # no day after a month
+    ("Farmers lost 1 234.5 tonnes of grain.", ["1 234.5 tonnes"], [1_234.5]),
+    ("Of 1 000 soldiers, 300 were wounded.", ["1 000 soldiers", "300"], [1_000, 300]),
+    ("Police counted (8 000 people) in the square.", ["8 000 people"], [8_000]),
+])
+def test_figures_grouped_with_plain_spaces(sentence, texts, values):
+    frame = figcheck.extract_text(sentence, published="2024-10-22")
+    assert list(frame["text"]) == texts
+    assert list(frame["value"]) == values
+
+
+@pytest.mark.parametrize("sentence, texts, values, as_of", [
+    # A day after a month name, then a count.
+    ("On October 17 200 soldiers crossed the border.", ["200 soldiers"], [200], "2024-10-17"),
+    ("Oct. 3 400 troops withdrew from the town.", ["400 troops"], [400], "2024-10-03"),
+    ("On October 17\u201318 200 people marched.", ["200 people"], [200], "2024-10-17"),
+    # A year (four digits are never a first group), then a count.
+    ("In 2023 500 people were evacuated.", ["500 people"], [500], None),
+    # A number that names something, then a count.
+    ("Aboard Flight 17 298 passengers died.", ["298 passengers"], [298], None),
+    ("The Boeing 737 200 passengers had boarded was grounded.", ["200 passengers"], [200], None),
+    # Telephone numbers: a run that goes on past its groups, a run after a country code.
+    ("Call 1 800 555 0199 for help.", [], [], None),
+    ("Dial +34 912 345 678 for the embassy.", [], [], None),
+    # A leading zero: a code, not a first group.
+    ("The code 012 345 opened the gate.", ["345"], [345], None),
+    # A line of groups longer than any figure's: a table row.
+    ("Scores of 120 340 560 780 910 230 were posted.", [], [], None),
+    # Only a plain space groups: a line break parts two numbers.
+    ("The hospital admitted 17\n200 more arrived.", ["17", "200"], [17, 200], None),
+])
+def test_numbers_a_plain_space_parts_stay_apart(sentence, texts, values, as_of):
+    frame = figcheck.extract_text(sentence, published="2024-10-22")
+    assert list(frame["text"]) == texts
+    assert list(frame["value"]) == values
+    assert not any("NUM-SPACE-GROUPS" in ids.split() for ids in frame["rule_ids"])
+    if as_of is not None:
+        assert str(frame.loc[0, "as_of"].date()) == as_of
 
 
 def test_a_vulgar_fraction_in_a_figure():
