@@ -68,6 +68,7 @@ INPUTS: dict[str, tuple[str, Callable[[], str]]] = {
     "decimals": ("a megabyte of 1.1.1.1...", lambda: _repeat("1.", MB)),
     "spaced": ("a megabyte of 1 1 1 ... (thousands separators?)", lambda: _repeat("1 ", MB)),
     "table-row": ("4 KB of 1 1 1 ... (a table's row of 2,000 small figures)", lambda: _repeat("1 ", 4_000)),
+    "space-groups": ("a megabyte of 11 000 000... (groups of plain spaces)", lambda: "11" + _repeat(" 000", MB)),
     "nbsp": ("a megabyte of 11\u00a0000\u00a0000... with non-breaking spaces", lambda: "11" + _repeat("\u00a0000", MB)),
     "dashes": ("a megabyte of 10\u201312\u201314... (ranges of ranges)", lambda: _repeat("10\u2013", MB)),
     "brackets": ("100,000 mixed nested brackets with figures", lambda: "".join(

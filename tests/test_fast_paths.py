@@ -437,7 +437,10 @@ def test_a_figure_parsed_from_digits_read_before_is_the_one_parsed_alone(text, d
     decimal = [at for at, ch in enumerate(text) if ch.isdecimal()]
     if not decimal:
         return
-    pos = data.draw(st.sampled_from(decimal))
+    _assert_parsed_alike_from_digits_read_before(text, data.draw(st.sampled_from(decimal)))
+
+
+def _assert_parsed_alike_from_digits_read_before(text: str, pos: int) -> None:
     alone = GRAMMAR.parse_at(text, pos)
     # As the claims engine reads them (plain-space groups taken), and without the groups.
     for end in (GRAMMAR.number_end(text, pos), numbers.digits_end(text, pos)):
@@ -499,11 +502,7 @@ def test_a_figure_grouped_with_plain_spaces_is_read_alike_from_tokens_and_from_d
     starts = _run_starts(text)
     if not starts:
         return
-    pos = data.draw(st.sampled_from(starts))
-    alone = GRAMMAR.parse_at(text, pos)
-    for end in (GRAMMAR.number_end(text, pos), numbers.digits_end(text, pos)):
-        value = float(numbers.strip_separators(text[pos:end]))
-        assert GRAMMAR.parse_at(text, pos, (end, value)) == alone, text
+    _assert_parsed_alike_from_digits_read_before(text, data.draw(st.sampled_from(starts)))
 
 
 def _short_lines_with_digits_line_by_line(text: str, begin: int) -> list[tuple[int, str]]:
