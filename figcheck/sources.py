@@ -85,9 +85,19 @@ _CHARSET_SNIFF_BYTES = 4096
 # from its text, which is figcheck's own inference (marked published_inferred); and checked
 # against a fixed latest date, not the clock, so that a page reads the same on every day.
 _HTML_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2099-12-31"}
-#: Wall time trafilatura may spend on one page (its time grows faster than the page: about
-#: 1.5 s for a megabyte, 16 s for five); past it the page is skipped with the reason.
+#: CPU time trafilatura may spend on one page (its time grows faster than the page's
+#: tags: 0.4 s for 10,000 paragraphs, 12 s for 60,000); past it the page is skipped with
+#: the reason.
 HTML_TIME_LIMIT_SECONDS = 3.0
+#: Pages with more tags (counted as ``<``) than this, or more characters than
+#: ``HTML_CHILD_CHARACTERS``, are read by trafilatura in a child process whose CPU time the
+#: kernel caps (:mod:`figcheck.page_process`): trafilatura's time grows with the square of
+#: a page's elements, inside lxml calls that the in-process limit cannot interrupt. Under
+#: both, its worst case measured (10,000 bare ``<p>`` or ``<br>``: 0.4 s; two million
+#: characters of text: 0.3 s) stays far under the limit, and most news pages (20-500 KB,
+#: a few thousand tags) are read in the process, without a child's start.
+HTML_CHILD_TAGS = 10_000
+HTML_CHILD_CHARACTERS = 2_000_000
 #: Wall time for finding an article's outlet and publication date in its text.
 READ_TIME_LIMIT_SECONDS = rules.REGEX_TIMEOUT_SECONDS
 
@@ -454,22 +464,13 @@ def html_to_text(html: str) -> str:
     offsets, same claims) when saved as a ``.txt`` file, as :func:`write_texts` does. Needs
     trafilatura (``pip install 'figcheck[html]'``); raises :class:`UnreadableError` when the
     page has no main text, or when trafilatura takes more than ``HTML_TIME_LIMIT_SECONDS``
-    (a limit kept only in the main thread, where a timer signal can interrupt it, and only
-    when the program has no timer of its own running).
+    of CPU time. A large page (``HTML_CHILD_TAGS``, ``HTML_CHILD_CHARACTERS``) is read in a
+    child process that the kernel stops at the limit; a smaller one, or any page where no
+    child can start, in this process, under a limit kept only in the main thread (where a
+    timer signal can interrupt Python code, not a C call) and only when the program has no
+    timer of its own running.
     """
-    trafilatura = _trafilatura()
-    try:
-        with limits.cpu_time_limit(HTML_TIME_LIMIT_SECONDS):
-            document = trafilatura.bare_extraction(
-                html, with_metadata=True, include_comments=False, include_tables=True,
-                include_images=False, include_links=False, deduplicate=False,
-                date_extraction_params=dict(_HTML_DATE_PARAMS))
-    except limits.PastTimeLimit:
-        raise UnreadableError(f"too slow to read: taking the text from the page took more than "
-                              f"{HTML_TIME_LIMIT_SECONDS:g} s ({len(html):,} characters)") from None
-    except Exception as exc:  # a parser's failure on one page must not stop the batch
-        raise UnreadableError(f"cannot extract the text of the page ({type(exc).__name__}: "
-                              f"{str(exc)[:80]})") from None
+    document = _bare_extraction(html)
     body = getattr(document, "text", None) if document is not None else None
     paragraphs = [" ".join(line.split()) for line in (body or "").splitlines()]
     paragraphs = [p for p in paragraphs if p]
@@ -486,6 +487,55 @@ def html_to_text(html: str) -> str:
             header.append(f"{key}: {value}")
     text = "\n\n".join(paragraphs) + "\n"
     return "\n".join(header) + "\n\n" + text if header else text
+
+
+def _bare_extraction(html: str):
+    """trafilatura's document of the page (or None), read in a child process if the page is
+    large and one can start, else here; the same call with the same options either way."""
+    trafilatura = _trafilatura()
+    options = dict(with_metadata=True, include_comments=False, include_tables=True,
+                   include_images=False, include_links=False, deduplicate=False,
+                   date_extraction_params=dict(_HTML_DATE_PARAMS))
+    if len(html) > HTML_CHILD_CHARACTERS or html.count("<") > HTML_CHILD_TAGS:
+        from figcheck import page_process
+        try:
+            answer = page_process.read(html, options, HTML_TIME_LIMIT_SECONDS)
+        except page_process.Unavailable:
+            pass  # read here, under the in-process limit, as a small page is
+        except page_process.TooSlow:
+            raise UnreadableError(_too_slow_page(html)) from None
+        except page_process.Crashed as exc:
+            raise UnreadableError(f"cannot extract the text of the page ({exc})") from None
+        else:
+            if answer[0] == "error":
+                raise UnreadableError(f"cannot extract the text of the page ({answer[1]}: "
+                                      f"{answer[2]})")
+            return None if answer[1] is None else _PageFields(**answer[1])
+    try:
+        with limits.cpu_time_limit(HTML_TIME_LIMIT_SECONDS):
+            return trafilatura.bare_extraction(html, **options)
+    except limits.PastTimeLimit:
+        raise UnreadableError(_too_slow_page(html)) from None
+    except Exception as exc:  # a parser's failure on one page must not stop the batch
+        raise UnreadableError(f"cannot extract the text of the page ({type(exc).__name__}: "
+                              f"{str(exc)[:80]})") from None
+
+
+@dataclass(frozen=True)
+class _PageFields:
+    """What a child process sends back of trafilatura's document: the attributes
+    :func:`html_to_text` reads."""
+
+    text: str | None
+    date: str | None
+    sitename: str | None
+    url: str | None
+    title: str | None
+
+
+def _too_slow_page(html: str) -> str:
+    return (f"too slow to read: taking the text from the page took more than "
+            f"{HTML_TIME_LIMIT_SECONDS:g} s ({len(html):,} characters)")
 
 
 def write_texts(articles: Iterable[Article], folder: str | os.PathLike) -> dict[str, str]:

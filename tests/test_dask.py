@@ -71,3 +71,22 @@ def test_report_on_dask_writes_the_same_report_and_a_parquet_dataset(batch, clie
     # binary.txt and wire.jsonl:3, in the same words by each engine.
     assert len(skipped) == 4 and skipped[:2] == skipped[2:]
     assert err[2].replace(str(single), "") == err[-1].replace(str(on_dask), "")
+
+
+def test_a_huge_page_is_skipped_on_a_dask_worker_too(tmp_path, client):
+    pytest.importorskip("trafilatura")
+    # A Dask worker is a daemonic process (no multiprocessing children), and reads in a
+    # thread of its own (no in-process limit): the page's child process bounds it still.
+    daemonic = client.run(lambda: __import__("multiprocessing").current_process().daemon)
+    assert set(daemonic.values()) == {True}
+    huge = "<html><body><article>" + "".join(
+        f"<p>Officials said about {i:,} troops had arrived, the ministry said on day {i}.</p>\n"
+        for i in range(60_000)) + "</article></body></html>"
+    (tmp_path / "huge.html").write_text(huge, encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(" date 2024-10-22 Officials said 5 buses left.\n",
+                                        encoding="utf-8")
+    done = figcheck.dask.extract_batch([str(tmp_path)], client=client)
+    assert done.skipped == [
+        f"{tmp_path / 'huge.html'}: too slow to read: taking the text from the page took more "
+        f"than 3 s ({len(huge):,} characters)"]
+    assert set(figcheck.dask.to_pandas(done.claims)["doc"]) == {"plain.txt"}

@@ -19,13 +19,15 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import figcheck
-from figcheck import claims, cli, io, report, sources
+from figcheck import claims, cli, io, page_process, parallel, report, sources
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -259,6 +261,120 @@ def test_a_program_with_its_own_timer_keeps_it(tmp_path, monkeypatch):
     finally:
         signal.signal(signal.SIGPROF, previous)
     assert [a.doc for a in batch.articles] == ["page.html"]  # read without a limit
+
+
+def _paragraphs_page(count: int) -> str:
+    """A page of ``count`` short paragraphs: past 10,000 tags trafilatura's time grows with
+    their square, spent inside lxml calls (60,000: some 12 s; 20,000: more than a second)."""
+    return "<html><body><article>" + "".join(
+        f"<p>Officials said about {i:,} troops had arrived, the ministry said on day {i}.</p>\n"
+        for i in range(count)) + "</article></body></html>"
+
+
+@pytest.fixture
+def fresh_children(monkeypatch):
+    """No child left from another test, and whatever a test learns of children forgotten."""
+    monkeypatch.setattr(page_process, "_idle", [])
+    monkeypatch.setattr(page_process, "_unavailable", None)
+    yield
+    page_process.stop()
+
+
+@needs_trafilatura
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_huge_page_is_skipped_with_the_reason_and_the_rest_read(tmp_path, monkeypatch, jobs,
+                                                                    fresh_children):
+    monkeypatch.setattr(parallel, "CHUNK_FILES", 1)  # a chunk a file: the workers read them
+    huge = _paragraphs_page(60_000)
+    (tmp_path / "huge.html").write_text(huge, encoding="utf-8")
+    (tmp_path / "page.html").write_bytes(PAGE.encode("cp1252"))
+    (tmp_path / "plain.txt").write_text(" date 2024-10-22 Officials said 5 buses left.\n",
+                                        encoding="utf-8")
+    started = time.monotonic()
+    table = figcheck.extract(str(tmp_path), jobs=jobs)
+    assert time.monotonic() - started < 60  # not a hang
+    assert table.attrs["skipped"] == [
+        f"{tmp_path / 'huge.html'}: too slow to read: taking the text from the page took more "
+        f"than 3 s ({len(huge):,} characters)"]
+    assert set(table["doc"]) == {"page.html", "plain.txt"}
+
+
+@needs_trafilatura
+def test_the_kernel_stops_the_child_inside_lxml(fresh_children):
+    # 20,000 paragraphs take trafilatura more than a second, most of it in single lxml
+    # calls, which the in-process timer cannot interrupt; the child's timer ends it.
+    options = dict(with_metadata=True, include_comments=False, include_tables=True,
+                   include_images=False, include_links=False, deduplicate=False)
+    with pytest.raises(page_process.TooSlow, match=f"^ended by signal {int(signal.SIGPROF)}$"):
+        page_process.read(_paragraphs_page(20_000), options, 0.2)
+    assert page_process._idle == []  # a child past its time is not kept
+    answer = page_process.read(PAGE, options, 3.0)  # a new child reads the next page
+    assert answer[0] == "page" and "48 buses" in answer[1]["text"]
+    assert len(page_process._idle) == 1
+
+
+@needs_trafilatura
+def test_a_large_page_is_bounded_in_a_thread_too(tmp_path, monkeypatch, fresh_children):
+    # Outside the main thread (a Dask worker's) the in-process limit cannot be kept at all.
+    monkeypatch.setattr(sources, "HTML_TIME_LIMIT_SECONDS", 0.2)
+    (tmp_path / "large.html").write_text(_paragraphs_page(20_000), encoding="utf-8")
+    (tmp_path / "page.html").write_bytes(PAGE.encode("cp1252"))
+    batches = []
+    thread = threading.Thread(target=lambda: batches.append(sources.read_batch([str(tmp_path)])))
+    thread.start()
+    thread.join(60)
+    [batch] = batches
+    assert [a.doc for a in batch.articles] == ["page.html"]
+    assert [(os.path.basename(s.path), s.reason) for s in batch.skipped] == [
+        ("large.html", "too slow to read: taking the text from the page took more than 0.2 s "
+                       f"({len(_paragraphs_page(20_000)):,} characters)")]
+
+
+def _dated_page(paragraphs: int) -> str:
+    return PAGE.replace("</article>", "".join(
+        f"<p>Officials said about {i:,} troops had arrived on day {i}.</p>\n"
+        for i in range(paragraphs)) + "</article>")
+
+
+@needs_trafilatura
+def test_a_page_reads_the_same_in_a_child_and_in_the_process(monkeypatch, fresh_children):
+    pages = [PAGE, _dated_page(500), PAGE.replace("Buses", "Caf\udce9"),  # an undecodable byte
+             "<html><head><script>var n = 5;</script></head><body></body></html>"]
+
+    def read_all() -> list[str]:
+        texts = []
+        for page in pages:
+            try:
+                texts.append(sources.html_to_text(page))
+            except sources.UnreadableError as exc:
+                texts.append(f"unreadable: {exc}")
+        return texts
+
+    here = read_all()
+    assert here[-1] == "unreadable: no article text found in the page"
+    assert here[0].startswith(" date 2024-10-23\nsource: Valley Radio\nurl: https://valley")
+    asked = []
+    read = page_process.read
+    monkeypatch.setattr(page_process, "read", lambda *args: asked.append(1) or read(*args))
+    monkeypatch.setattr(sources, "HTML_CHILD_TAGS", 0)
+    assert read_all() == here
+    assert len(asked) == len(pages)
+
+
+@needs_trafilatura
+@pytest.mark.parametrize("program", ["missing", "/bin/false"])
+def test_where_no_child_starts_pages_are_read_in_the_process(tmp_path, monkeypatch, program,
+                                                           fresh_children):
+    expected = sources.html_to_text(_dated_page(50))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / program) if program == "missing"
+                        else program)
+    monkeypatch.setattr(sources, "HTML_CHILD_TAGS", 0)
+    assert sources.html_to_text(_dated_page(50)) == expected
+    assert page_process._idle == []
+    # ... under the in-process limit, as before.
+    monkeypatch.setattr(sources, "HTML_TIME_LIMIT_SECONDS", 0.01)
+    with pytest.raises(sources.UnreadableError, match="^too slow to read"):
+        sources.html_to_text(_paragraphs_page(3000))
 
 
 def test_without_trafilatura_every_page_names_the_extra(tmp_path, monkeypatch):
