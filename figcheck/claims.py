@@ -1307,10 +1307,10 @@ class Engine:
         before = self._sentence_before(text, begin, span[0])
         if before is None:
             return
-        noun = opening.group().split()[-1].lower()
+        noun = _document_noun(opening.group())
         owner = None
         for m in self._owned_document.finditer(text, *before):
-            if m.group("document").split()[-1].lower() == noun:
+            if _document_noun(m.group("document")) == noun:
                 phrase_end = self._phrase_stop(text, m.end(), before[1])
                 owner = self._speaker(text[m.end():phrase_end], state, "ATTR-DOCUMENT", m.end()) or owner
         if owner is not None:
@@ -1363,7 +1363,7 @@ class Engine:
         document = self._document.match(text, s, e) \
             if self.document_triggers.any_in(words) else None
         if document:
-            owner = state.documents.get(document.group().split()[-1].lower())
+            owner = state.documents.get(_document_noun(document.group()))
             if owner is not None:
                 cues.append(Cue(document.start(), document.end(),
                                 Speaker(owner.name, owner.kind, "ATTR-DOCUMENT"), "ATTR-DOCUMENT"))
@@ -1620,22 +1620,21 @@ class Engine:
             if _is_initial(last):
                 phrase += "."
         low = phrase.lower()
-        if state.documents and low in self.pronouns:
+        if low in self.pronouns:
+            words = low.split()
+            the_body = len(words) == 2 and words[0] in self.determiners
             # "A report by Human Rights Watch ... The report said": the document's owner,
             # rather than the last outlet "the report" would otherwise stand for.
-            words = low.split()
-            owner = state.documents.get(words[-1]) if len(words) == 2 and words[0] in self.determiners else None
+            owner = state.documents.get(words[1]) if the_body and state.documents else None
             if owner is not None:
                 return Speaker(owner.name, owner.kind, "ATTR-DOCUMENT")
-        if low in self.pronouns:
             kind = self.pronouns[low]
             found = state.last_by_kind.get(kind)
             if found is None and kind == "agency":
                 found = state.last_by_kind.get("outlet")
             if found is not None:
                 return Speaker(found.name, found.kind, "ATTR-PRONOUN")
-            words = low.split()
-            if len(words) == 2 and words[0] in self.determiners:
+            if the_body:
                 # "the ministry said" with no ministry before: the body, unnamed.
                 return Speaker(words[1], kind, "ATTR-GENERIC-BODY")
             return None
@@ -1653,7 +1652,7 @@ class Engine:
         if doc:
             owner = self._speaker(doc.group("owner"), state, rule_id, at)
             if owner:
-                state.documents[doc.group("document").split()[-1].lower()] = owner
+                state.documents[_document_noun(doc.group("document"))] = owner
             return owner
         known = [(m, found) for m in self._speaker_alias.find_all(phrase)
                  if (found := self._known_speaker(m.group())) is not None]
@@ -1823,6 +1822,12 @@ def _bounds(qualifier: str, fig: numbers.Figure) -> tuple[float | None, float | 
     if qualifier in ("over", "at_least"):
         return v, v, None
     return v, fig.low, fig.high
+
+
+def _document_noun(phrase: str) -> str:
+    """The noun that keys a document in ``ArticleState.documents``: its phrase's last word,
+    lowered ("data" of "The data")."""
+    return phrase.split()[-1].lower()
 
 
 def _bare_word(token: str) -> str:
