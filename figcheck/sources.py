@@ -508,8 +508,7 @@ def _bare_extraction(html: str):
             raise UnreadableError(f"cannot extract the text of the page ({exc})") from None
         else:
             if answer[0] == "error":
-                raise UnreadableError(f"cannot extract the text of the page ({answer[1]}: "
-                                      f"{answer[2]})")
+                raise UnreadableError(_failed_page(answer[1], answer[2]))
             return None if answer[1] is None else _PageFields(**answer[1])
     try:
         with limits.cpu_time_limit(HTML_TIME_LIMIT_SECONDS):
@@ -517,8 +516,7 @@ def _bare_extraction(html: str):
     except limits.PastTimeLimit:
         raise UnreadableError(_too_slow_page(html)) from None
     except Exception as exc:  # a parser's failure on one page must not stop the batch
-        raise UnreadableError(f"cannot extract the text of the page ({type(exc).__name__}: "
-                              f"{str(exc)[:80]})") from None
+        raise UnreadableError(_failed_page(type(exc).__name__, str(exc))) from None
 
 
 @dataclass(frozen=True)
@@ -531,6 +529,10 @@ class _PageFields:
     sitename: str | None
     url: str | None
     title: str | None
+
+
+def _failed_page(error: str, message: str) -> str:
+    return f"cannot extract the text of the page ({error}: {message[:80]})"
 
 
 def _too_slow_page(html: str) -> str:
