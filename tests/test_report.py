@@ -145,6 +145,10 @@ def test_charts_are_drawn_and_linked_when_matplotlib_is_there(tmp_path):
     assert again.keys() == written.keys()
 
 
+def _failing_render(*args, **kwargs):
+    raise RuntimeError("rendering failed")
+
+
 def test_a_report_that_fails_leaves_the_previous_files_and_no_temporary_one(tmp_path, monkeypatch):
     """The claims table is written while the report is made; when making it fails, the
     folder keeps the previous run's files, and no half-written or temporary file."""
@@ -152,10 +156,7 @@ def test_a_report_that_fails_leaves_the_previous_files_and_no_temporary_one(tmp_
     figcheck.write_report(claims, str(tmp_path), config=Config(charts=False))
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("rendering failed")
-
-    monkeypatch.setattr(report, "render", broken)
+    monkeypatch.setattr(report, "render", _failing_render)
     with pytest.raises(RuntimeError, match="rendering failed"):
         figcheck.write_report(claims.head(3), str(tmp_path), config=Config(charts=False))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -181,10 +182,7 @@ def test_a_report_that_fails_at_its_last_file_puts_none_of_its_files_in_place(tm
 
 
 def test_a_report_that_fails_leaves_no_folder_it_made(tmp_path, monkeypatch):
-    def broken(*args, **kwargs):
-        raise RuntimeError("rendering failed")
-
-    monkeypatch.setattr(report, "render", broken)
+    monkeypatch.setattr(report, "render", _failing_render)
     with pytest.raises(RuntimeError, match="rendering failed"):
         figcheck.write_report(figcheck.extract(str(SEEDS)), str(tmp_path / "new" / "report"))
     assert list(tmp_path.iterdir()) == []
@@ -194,10 +192,7 @@ def test_a_report_that_fails_keeps_a_folder_that_was_there(tmp_path, monkeypatch
     kept = tmp_path / "reports"
     kept.mkdir()
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("rendering failed")
-
-    monkeypatch.setattr(report, "render", broken)
+    monkeypatch.setattr(report, "render", _failing_render)
     with pytest.raises(RuntimeError, match="rendering failed"):
         figcheck.write_report(figcheck.extract(str(SEEDS)), str(kept))
     assert kept.is_dir() and list(kept.iterdir()) == []
