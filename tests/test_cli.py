@@ -280,6 +280,28 @@ def test_the_program_ends_at_once_and_a_last_line_without_newline_still_arrives(
     assert done.stderr == "progress 9/9"
 
 
+def _probe_at_exit(tmp_path: Path, code: str):
+    """A function running Python (its arguments, and settings of the environment by name;
+    None removes one) with ``code`` run at its exit (a ``sitecustomize`` module), which
+    writes what it sees to the file named by ``SEEN``: what that was."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text("import atexit, os\n" + code, encoding="utf-8")
+    seen = tmp_path / "seen.txt"
+
+    def seen_at_exit(*args: str, **env: str | None) -> str:
+        environment = {**os.environ, "PYTHONPATH": str(probe), "SEEN": str(seen), **env}
+        environment = {name: value for name, value in environment.items() if value is not None}
+        subprocess.run([sys.executable, *args], capture_output=True, cwd=tmp_path,
+                       timeout=120, env=environment, check=True)
+        return seen.read_text(encoding="utf-8")
+
+    return seen_at_exit
+
+
 @pytest.mark.parametrize("variable, program_sets", [("OPENBLAS_NUM_THREADS", "1"),
                                                     ("ARROW_DEFAULT_MEMORY_POOL", "system")])
 def test_the_program_sets_numpy_s_threads_and_arrow_s_allocator_and_a_notebook_keeps_its_own(
@@ -287,23 +309,14 @@ def test_the_program_sets_numpy_s_threads_and_arrow_s_allocator_and_a_notebook_k
     # OpenBLAS reads its thread count once, when NumPy loads it, and Arrow its allocator
     # when pyarrow loads: the program sets them before (its workers inherit them); a
     # caller's own setting wins; a plain import leaves them alone.
-    import subprocess
     import sys
 
-    probe = tmp_path / "probe"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(
-        "import atexit, os\n"
-        "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
-        f"    str(os.environ.get({variable!r}))))\n", encoding="utf-8")
-    seen = tmp_path / "seen.txt"
+    seen_at_exit = _probe_at_exit(
+        tmp_path, "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
+                  f"    str(os.environ.get({variable!r}))))\n")
 
     def setting_seen(*args: str, **env: str) -> str:
-        environment = {k: v for k, v in os.environ.items() if k != variable}
-        environment.update(PYTHONPATH=str(probe), SEEN=str(seen), **env)
-        subprocess.run([sys.executable, *args], capture_output=True, cwd=tmp_path,
-                       timeout=120, env=environment, check=True)
-        return seen.read_text(encoding="utf-8")
+        return seen_at_exit(*args, **{variable: None, **env})
 
     assert setting_seen("-m", "figcheck", "--version") == program_sets
     assert setting_seen("-m", "figcheck", "--version", **{variable: "mine"}) == "mine"
@@ -317,24 +330,10 @@ def test_the_program_keeps_the_collector_on_and_a_library_import_leaves_it_untou
     # The program imports pandas with the cyclic collector paused and then freezes what the
     # imports made; it must run on with the collector on (a batch's cycles are freed). An
     # import by a notebook or another library must not pause, freeze or retune anything.
-    import subprocess
-    import sys
-
-    probe = tmp_path / "probe"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(
-        "import atexit, gc, os\n"
-        "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
-        "    f'{gc.isenabled()} {gc.get_freeze_count() > 0} {gc.get_threshold()}'))\n",
-        encoding="utf-8")
-    seen = tmp_path / "seen.txt"
-
-    def collector_seen(*args: str) -> str:
-        environment = {**os.environ, "PYTHONPATH": str(probe), "SEEN": str(seen)}
-        subprocess.run([sys.executable, *args], capture_output=True, cwd=tmp_path,
-                       timeout=120, env=environment, check=True)
-        return seen.read_text(encoding="utf-8")
-
+    collector_seen = _probe_at_exit(
+        tmp_path, "import gc\n"
+                  "atexit.register(lambda: open(os.environ['SEEN'], 'w').write(\n"
+                  "    f'{gc.isenabled()} {gc.get_freeze_count() > 0} {gc.get_threshold()}'))\n")
     untouched = collector_seen("-c", "pass").split(maxsplit=2)[2]
     assert collector_seen("-m", "figcheck", "--version").startswith("True True ")
     assert collector_seen("-c", "import figcheck") == f"True False {untouched}"
@@ -398,19 +397,9 @@ def test_the_command_says_in_one_line_that_its_workers_cannot_start(tmp_path, mo
 
 def test_the_program_s_arrow_allocates_with_the_c_library(tmp_path):
     pytest.importorskip("pyarrow")
-    import subprocess
-    import sys
-
-    probe = tmp_path / "probe"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(
-        "import atexit, os\n"
-        "def seen():\n"
-        "    import pyarrow\n"
-        "    open(os.environ['SEEN'], 'w').write(pyarrow.default_memory_pool().backend_name)\n"
-        "atexit.register(seen)\n", encoding="utf-8")
-    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    environment.update(PYTHONPATH=str(probe), SEEN=str(tmp_path / "seen.txt"))
-    subprocess.run([sys.executable, "-m", "figcheck", "--version"], capture_output=True,
-                   cwd=tmp_path, timeout=120, env=environment, check=True)
-    assert (tmp_path / "seen.txt").read_text(encoding="utf-8") == "system"
+    seen_at_exit = _probe_at_exit(
+        tmp_path, "def seen():\n"
+                  "    import pyarrow\n"
+                  "    open(os.environ['SEEN'], 'w').write(pyarrow.default_memory_pool().backend_name)\n"
+                  "atexit.register(seen)\n")
+    assert seen_at_exit("-m", "figcheck", "--version", ARROW_DEFAULT_MEMORY_POOL=None) == "system"
